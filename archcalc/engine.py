@@ -1,0 +1,117 @@
+"""The engine: one walk over the graph computes every layer's facts for every configuration.
+
+A configuration is an input shape and a batch size. All rules receive int64 arrays with one
+entry per configuration, so analysing 10,000 input sizes costs one walk, not 10,000.
+The engine returns data (:class:`Analysis`); totals live in :mod:`archcalc.totals` and
+presentation in :mod:`archcalc.render`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import receptive
+from .conventions import NEW, dtype_bytes
+from .errors import ArchcalcError
+from .graph import Graph, Node
+from .layers.base import ParamCounts, elements, product
+
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration to evaluate: input shape (C, H, W) or (F,) and batch size."""
+
+    input_shape: tuple
+    batch: int = 1
+
+    @property
+    def label(self) -> str:
+        shape = "×".join(map(str, self.input_shape))
+        return shape if self.batch == 1 else f"{shape} ×{self.batch}"
+
+
+@dataclass
+class Row:
+    """Facts about one node, each an int64 array with one entry per configuration.
+
+    MACs, other ops and activations are for the whole batch; shapes and params per sample.
+    """
+
+    node: Node
+    input_shapes: list
+    output_shape: tuple
+    params: ParamCounts
+    macs: np.ndarray
+    other_ops: dict
+    activations: np.ndarray
+    field: receptive.Field
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def layer(self):
+        return self.node.layer
+
+    def receptive_field(self) -> np.ndarray:
+        """One number per configuration: the larger of the field's height and width."""
+        return np.maximum(self.field.size[0], self.field.size[1])
+
+
+@dataclass
+class Analysis:
+    graph: Graph
+    configs: list[Config]
+    dtype: str
+    rows: list[Row]
+
+    @property
+    def element_bytes(self) -> int:
+        return dtype_bytes(self.dtype)
+
+    @property
+    def batch(self) -> np.ndarray:
+        return np.array([c.batch for c in self.configs], dtype=np.int64)
+
+
+def _as_vector(value, count: int) -> np.ndarray:
+    array = np.asarray(value, dtype=np.int64)
+    return np.broadcast_to(array, (count,)) if array.ndim == 0 else array
+
+
+def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32") -> Analysis:
+    """Walk ``graph`` once for all ``configs``."""
+    dtype_bytes(dtype)  # validate early
+    count = len(configs)
+    ranks = {len(c.input_shape) for c in configs}
+    if len(ranks) != 1:
+        raise ArchcalcError("E203", "all input shapes of one run need the same number of dimensions")
+    batch = np.array([c.batch for c in configs], dtype=np.int64)
+    input_shape = tuple(np.array([c.input_shape[d] for c in configs], dtype=np.int64) for d in range(ranks.pop()))
+    input_node = graph.nodes[0]
+    zero = np.zeros(count, np.int64)
+    rows = [Row(input_node, [], input_shape, ParamCounts(zero, zero, zero), zero, {},
+                product(elements(input_shape), batch), receptive.input_field(input_shape))]
+    for node in graph.nodes[1:]:
+        rows.append(_evaluate(node, rows, batch, count))
+    return Analysis(graph, list(configs), dtype, rows)
+
+
+def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int) -> Row:
+    layer = node.layer
+    inputs = [rows[i].output_shape for i in node.inputs]
+    try:
+        output = tuple(_as_vector(d, count) for d in layer.output_shape(inputs))
+        counts = layer.param_counts(inputs)
+        params = ParamCounts(*(_as_vector(v, count) for v in (counts.trainable, counts.buffers, counts.weights)))
+        macs = product(_as_vector(layer.macs(inputs, output), count), batch)
+        other = {k: product(_as_vector(v, count), batch) for k, v in layer.other_ops(inputs, output).items()}
+        allocated = elements(output) if layer.storage == NEW else np.zeros(count, np.int64)
+        activations = product(allocated, batch)
+        field = receptive.step(layer.window(inputs), [rows[i].field for i in node.inputs], output)
+    except ArchcalcError as error:
+        raise error.located(node.location, node.name) from None
+    return Row(node, inputs, output, params, macs, other, activations, field)

@@ -1,0 +1,137 @@
+"""Safe arithmetic for specs: ``${...}`` expressions, evaluated without Python's eval.
+
+Scaling rules need a little arithmetic — ``out: ${round(64 * width)}``, ``repeat: ${depths[2]}``,
+``stride: ${2 if i == 0 else 1}`` — and nothing more. Expressions are parsed with :mod:`ast` and
+only numbers, names of spec variables, arithmetic, comparisons, conditionals, indexing and a few
+named functions are allowed.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+
+_EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
+
+
+def make_divisible(value, divisor=8, min_value=None):
+    """Round channels to a multiple of ``divisor``, never below 90% of ``value``.
+
+    The rule MobileNet v2/v3 and EfficientNet use for their channel counts.
+    """
+    min_value = divisor if min_value is None else min_value
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+FUNCTIONS = {
+    "min": min, "max": max, "abs": abs, "int": int, "float": float, "round": round, "len": len,
+    "sum": sum, "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt,
+    "make_divisible": make_divisible, "range": lambda *a: list(range(*a)),
+}
+
+_BINARY = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_COMPARE = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}
+MAX_MAGNITUDE = 2**62
+
+
+class ExpressionError(ValueError):
+    """The expression is malformed or refers to something undefined."""
+
+
+def evaluate(source: str, variables: dict):
+    """Evaluate one expression (the text inside ``${...}``).
+
+    >>> evaluate("2 if i == 0 else 1", {"i": 0})
+    2
+    """
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as error:
+        raise ExpressionError(f"cannot parse expression '{source.strip()}': {error.msg}") from None
+    return _eval(tree.body, variables)
+
+
+def _eval(node, variables):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool)) or (
+            isinstance(node, ast.Constant) and node.value is None):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in variables:
+            return variables[node.id]
+        if node.id in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[node.id]
+        raise ExpressionError(f"undefined variable '{node.id}'" + _known(variables))
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left, right = _eval(node.left, variables), _eval(node.right, variables)
+        if isinstance(node.op, ast.Pow) and isinstance(right, (int, float)) and abs(right) > 64:
+            raise ExpressionError(f"exponent {right} is too large")
+        try:
+            result = _BINARY[type(node.op)](left, right)
+        except (ZeroDivisionError, TypeError, OverflowError) as error:
+            raise ExpressionError(str(error)) from None
+        if isinstance(result, (int, float)) and not isinstance(result, bool) and abs(result) > MAX_MAGNITUDE:
+            raise ExpressionError(f"value {result:.3g} is too large")
+        return result
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return _UNARY[type(node.op)](_eval(node.operand, variables))
+    if isinstance(node, ast.BoolOp):
+        values = (_eval(v, variables) for v in node.values)
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        left = _eval(node.left, variables)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = _eval(comparator, variables)
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.IfExp):
+        return _eval(node.body if _eval(node.test, variables) else node.orelse, variables)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_eval(element, variables) for element in node.elts]
+    if isinstance(node, ast.Subscript):
+        container, index = _eval(node.value, variables), _eval(node.slice, variables)
+        try:
+            return container[index]
+        except (IndexError, KeyError, TypeError) as error:
+            raise ExpressionError(f"cannot index {container!r} with {index!r}: {error}") from None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        if node.func.id not in FUNCTIONS:
+            raise ExpressionError(f"unknown function '{node.func.id}'; available: {', '.join(sorted(FUNCTIONS))}")
+        try:
+            return FUNCTIONS[node.func.id](*(_eval(a, variables) for a in node.args))
+        except (TypeError, ValueError, OverflowError) as error:
+            raise ExpressionError(f"{node.func.id}(): {error}") from None
+    raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in an expression")
+
+
+def _known(variables) -> str:
+    names = sorted(k for k in variables if not k.startswith("_"))
+    return f"; defined here: {', '.join(names)}" if names else ""
+
+
+def substitute(value, variables: dict):
+    """Replace ``${...}`` in a string value.
+
+    A string that is exactly one expression yields the expression's value (a number, list…);
+    expressions inside longer strings are interpolated as text (``conv${i+1}``).
+    Non-strings are returned unchanged.
+    """
+    if not isinstance(value, str) or "${" not in value:
+        return value
+    whole = _EXPRESSION.fullmatch(value.strip())
+    if whole:
+        return evaluate(whole.group(1), variables)
+    return _EXPRESSION.sub(lambda m: str(evaluate(m.group(1), variables)), value)

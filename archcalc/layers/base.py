@@ -1,0 +1,278 @@
+"""What every layer type is made of: its keys (with kinds and defaults) and its rules.
+
+A layer type is one class. Its ``keys`` are its YAML schema; its methods are small, pure,
+vectorized rules: each receives input shapes as tuples of int64 NumPy arrays (one entry per
+configuration being evaluated — several input sizes cost one walk) and returns arrays.
+Classes register themselves with :func:`register`; nothing else needs to change to add one.
+
+Rules raise :class:`~archcalc.errors.ArchcalcError` without a location; the engine adds the
+layer's name and YAML position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from ..conventions import NEW
+from ..errors import ArchcalcError
+
+Shape = tuple  # of int64 arrays, one entry per configuration: (C, H, W) or (F,)
+
+REQUIRED = object()
+
+
+# ---- value kinds: each turns a YAML value into a checked Python value or raises ValueError ----
+
+def _integer(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ValueError(f"expected {what}, got {_show(value)}")
+    return value
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, float):
+        return f"number {value}"
+    if isinstance(value, list):
+        return f"list {value}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def positive_int(value) -> int:
+    """an integer ≥ 1"""
+    number = _integer(value, "an integer ≥ 1")
+    if number < 1:
+        raise ValueError(f"expected an integer ≥ 1, got {number}")
+    return number
+
+
+def non_negative_int(value) -> int:
+    """an integer ≥ 0"""
+    number = _integer(value, "an integer ≥ 0")
+    if number < 0:
+        raise ValueError(f"expected an integer ≥ 0, got {number}")
+    return number
+
+
+def pair(value) -> tuple[int, int]:
+    """an integer ≥ 1, or [height, width]"""
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise ValueError(f"expected an integer or [height, width], got a list of {len(value)}")
+        return positive_int(value[0]), positive_int(value[1])
+    number = positive_int(value)
+    return number, number
+
+
+def padding(value):
+    """'same', 'valid', an integer, [height, width] or [top, bottom, left, right]"""
+    if isinstance(value, str):
+        if value.lower() in ("same", "valid"):
+            return value.lower()
+        raise ValueError(f"expected 'same', 'valid', an integer or a list, got {_show(value)}")
+    if isinstance(value, list):
+        if len(value) == 2:
+            h, w = (non_negative_int(v) for v in value)
+            return h, h, w, w
+        if len(value) == 4:
+            return tuple(non_negative_int(v) for v in value)
+        raise ValueError(f"expected [height, width] or [top, bottom, left, right], got a list of {len(value)}")
+    number = non_negative_int(value)
+    return number, number, number, number
+
+
+def boolean(value) -> bool:
+    """true or false"""
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {_show(value)}")
+    return value
+
+
+def number(value) -> float:
+    """a number"""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {_show(value)}")
+    return float(value)
+
+
+def probability(value) -> float:
+    """a number in [0, 1]"""
+    result = number(value)
+    if not 0.0 <= result <= 1.0:
+        raise ValueError(f"expected a number between 0 and 1, got {result}")
+    return result
+
+
+def choice(*options: str) -> Callable:
+    def convert(value):
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(repr(o) for o in options)}, got {_show(value)}")
+        return value
+    convert.__doc__ = " | ".join(repr(o) for o in options)
+    return convert
+
+
+def optional(kind: Callable) -> Callable:
+    def convert(value):
+        return None if value is None else kind(value)
+    convert.__doc__ = f"{kind.__doc__}, or null"
+    return convert
+
+
+ROUNDING = choice("exact", "floor", "ceil")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One YAML key of a layer type: how to read it, its default, what it means."""
+
+    kind: Callable[[Any], Any]
+    default: Any = REQUIRED
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass
+class ParamCounts:
+    """Parameters of one layer: trainable, non-trainable buffers, and weights alone."""
+
+    trainable: Any = 0
+    buffers: Any = 0
+    weights: Any = 0
+
+
+@dataclass(frozen=True)
+class Window:
+    """A sliding window as seen by the receptive-field walk (per axis: height, width).
+
+    ``kernel`` is the effective (dilated) extent; ``pad_before`` may be an array when padding
+    depends on the input size ('same' with stride > 1). ``kernel=None`` means the window
+    covers the whole input (global pooling, fully connected).
+    """
+
+    kernel: tuple | None = None
+    stride: tuple = (1, 1)
+    pad_before: tuple = (0, 0)
+
+
+GLOBAL = Window(kernel=None)
+
+
+def rule_error(code: str, message: str) -> ArchcalcError:
+    return ArchcalcError(code, message)
+
+
+def elements(shape: Shape) -> np.ndarray:
+    """Number of elements in a tensor of ``shape`` (per sample)."""
+    return product(*shape)
+
+
+def product(*factors) -> np.ndarray:
+    """Multiply int64 arrays, refusing to wrap around: NumPy integer overflow is silent."""
+    exact = np.int64(1)
+    approx = np.float64(1.0)
+    for factor in factors:
+        exact = exact * np.asarray(factor, dtype=np.int64)
+        approx = approx * np.asarray(factor, dtype=np.float64)
+    ensure_fits(approx)
+    return exact
+
+
+def ensure_fits(approx) -> None:
+    """Raise E306 when a float64 estimate of a count is beyond what int64 can hold."""
+    if np.any(np.abs(approx) >= 2.0**63):
+        raise rule_error("E306", f"a count reaches {float(np.max(np.abs(approx))):.3g}, beyond 64-bit integers")
+
+
+def show_shape(shape: Shape, index: int = 0) -> str:
+    return "×".join(str(int(np.asarray(d).reshape(-1)[index])) for d in shape)
+
+
+def expect_rank(layer: "Layer", shape: Shape, rank: int) -> None:
+    if len(shape) != rank:
+        hint = {3: "a C×H×W feature map", 1: "a flat vector (add 'flatten' before it)"}[rank]
+        raise rule_error("E305", f"{layer.type_name} expects {hint}, but received {show_shape(shape)}")
+
+
+class Layer:
+    """Base of all layer types. Subclasses set ``type_name``, ``keys`` and override rules."""
+
+    type_name: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    keys: ClassVar[dict[str, Key]] = {}
+    #: How the output is stored: conventions.NEW, IN_PLACE or VIEW.
+    storage: ClassVar[str] = NEW
+    #: How many inputs the layer takes: (minimum, maximum or None for any).
+    arity: ClassVar[tuple[int, int | None]] = (1, 1)
+    #: Table of the layer-type listing: "conv", "pool", "activation", "join", …
+    family: ClassVar[str] = "other"
+
+    def __init__(self, **values):
+        for name, key in self.keys.items():
+            value = values.get(name, key.default)
+            setattr(self, name, value)
+        self.settings = {name: getattr(self, name) for name in self.keys}
+
+    # ---- rules; every one takes a list of input shapes (tuples of arrays) ----
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def param_counts(self, inputs: list[Shape]) -> ParamCounts:
+        return ParamCounts()
+
+    def macs(self, inputs: list[Shape], output: Shape):
+        return 0
+
+    def other_ops(self, inputs: list[Shape], output: Shape) -> dict:
+        return {}
+
+    def window(self, inputs: list[Shape]) -> Window | None:
+        """The sliding window for the receptive-field walk; None for element-wise layers."""
+        return None
+
+    def describe(self) -> str:
+        """A few words for the table's 'kernel' column, e.g. '3×3 s1 p1'."""
+        return ""
+
+    def forward(self, inputs: list, weights: dict):  # pragma: no cover - filled in by verify
+        raise ArchcalcError("E201", f"layer type '{self.type_name}' has no forward implementation")
+
+    def __repr__(self) -> str:
+        return f"{self.type_name}({', '.join(f'{k}={v!r}' for k, v in self.settings.items())})"
+
+
+REGISTRY: dict[str, type[Layer]] = {}
+ALIASES: dict[str, str] = {}
+
+
+def register(cls: type[Layer]) -> type[Layer]:
+    """Class decorator: make a layer type known to the spec language by its name and aliases."""
+    for name in (cls.type_name, *cls.aliases):
+        if name in REGISTRY or name in ALIASES:
+            raise RuntimeError(f"layer type name {name!r} registered twice")
+    REGISTRY[cls.type_name] = cls
+    for alias in cls.aliases:
+        ALIASES[alias] = cls.type_name
+    return cls
+
+
+def lookup(name: str) -> type[Layer] | None:
+    return REGISTRY.get(ALIASES.get(name, name))
+
+
+def fmt_pair(values) -> str:
+    h, w = values
+    return f"{h}" if h == w else f"{h}×{w}"

@@ -1,0 +1,64 @@
+"""Normalisation layers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register
+
+
+@register
+class BatchNorm(Layer):
+    """Batch normalisation over channels (or features of a flat vector).
+
+    Trainable: scale and shift, 2 per channel when ``affine``. Buffers (not trainable): running
+    mean and variance, 2 per channel. At inference it is x·a + b: 2 ops per element.
+    Example: ``bn`` or ``bn: {eps: 0.001}``.
+    """
+
+    type_name = "bn"
+    aliases = ("batchnorm", "batch_norm", "batchnorm2d")
+    family = "norm"
+    keys = {
+        "eps": Key(number, 1e-5, "added to the variance"),
+        "affine": Key(boolean, True, "learn a scale and shift per channel"),
+    }
+
+    def output_shape(self, inputs):
+        return inputs[0]
+
+    def param_counts(self, inputs):
+        channels = inputs[0][0]
+        return ParamCounts(trainable=2 * channels if self.affine else 0, buffers=2 * channels)
+
+    def other_ops(self, inputs, output):
+        return {"normalization": 2 * elements(output)}
+
+
+@register
+class LocalResponseNorm(Layer):
+    """Local response normalisation across ``size`` neighbouring channels (AlexNet's NORM layers).
+
+    b = a / (k + α/size · Σ a²)^β over the channel window (PyTorch's convention for α).
+    No parameters. Counted as ``size`` squares-and-adds per element.
+    Example: ``lrn: {size: 5, alpha: 0.0001, beta: 0.75, k: 2}``.
+    """
+
+    type_name = "lrn"
+    aliases = ("norm", "local_response_norm")
+    family = "norm"
+    keys = {
+        "size": Key(positive_int, 5, "channels in the normalisation window"),
+        "alpha": Key(number, 1e-4, "scale"),
+        "beta": Key(number, 0.75, "exponent"),
+        "k": Key(number, 2.0, "additive constant"),
+    }
+
+    def output_shape(self, inputs):
+        return inputs[0]
+
+    def other_ops(self, inputs, output):
+        return {"normalization": product(elements(output), self.size)}
+
+    def describe(self):
+        return f"size {self.size}"

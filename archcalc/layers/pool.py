@@ -1,0 +1,154 @@
+"""Pooling layers: no parameters, no MACs; their work is counted as window reads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import (GLOBAL, Key, Layer, Window, boolean, expect_rank, optional, pair, padding,
+                   product, register, ROUNDING)
+from .window import describe_window, effective_kernel, resolve_padding, sliding_output
+
+
+class _WindowPool(Layer):
+    family = "pool"
+    dilation = (1, 1)
+
+    def stride_or_kernel(self):
+        return self.kernel if self.stride is None else self.stride
+
+    def output_shape(self, inputs):
+        (shape,) = inputs
+        expect_rank(self, shape, 3)
+        channels, height, width = shape
+        out_h, out_w, _ = sliding_output(self, height, width, self.kernel, self.stride_or_kernel(),
+                                         self.dilation, self.padding, self.rounding)
+        return channels, out_h, out_w
+
+    def other_ops(self, inputs, output):
+        return {"window_reads": product(*output, *self.kernel)}
+
+    def window(self, inputs):
+        _, height, width = inputs[0]
+        stride = self.stride_or_kernel()
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        top, _, left, _ = resolve_padding(self.padding, height, width, kernel_eff, stride)
+        return Window(kernel_eff, stride, (top, left))
+
+    def describe(self):
+        return describe_window(self.kernel, self.stride_or_kernel(), self.padding, self.dilation)
+
+
+@register
+class MaxPool(_WindowPool):
+    """Max pooling over k_h×k_w windows; stride defaults to the kernel size.
+
+    Padding is implicit −∞ (it never wins). ``rounding: ceil`` is PyTorch's ``ceil_mode=True``.
+    Example: ``maxpool: {kernel: 3, stride: 2}`` (AlexNet's overlapping pooling).
+    """
+
+    type_name = "maxpool"
+    aliases = ("max_pool", "maxpool2d", "pool")
+    keys = {
+        "kernel": Key(pair, doc="window size"),
+        "stride": Key(optional(pair), None, "stride (default: the kernel size)"),
+        "padding": Key(padding, (0, 0, 0, 0), "implicit −∞ padding"),
+        "dilation": Key(pair, (1, 1), "dilation"),
+        "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
+    }
+
+
+@register
+class AvgPool(_WindowPool):
+    """Average pooling over k_h×k_w windows; stride defaults to the kernel size.
+
+    ``count_include_pad`` (PyTorch's default true) divides by the full window including zero padding.
+    Example: ``avgpool: {kernel: 3, stride: 1, padding: 1}``.
+    """
+
+    type_name = "avgpool"
+    aliases = ("avg_pool", "avgpool2d", "averagepool")
+    keys = {
+        "kernel": Key(pair, doc="window size"),
+        "stride": Key(optional(pair), None, "stride (default: the kernel size)"),
+        "padding": Key(padding, (0, 0, 0, 0), "zero padding"),
+        "count_include_pad": Key(boolean, True, "divide by the window size including padding"),
+        "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
+    }
+
+
+class _GlobalPool(Layer):
+    family = "pool"
+    keys = {}
+
+    def output_shape(self, inputs):
+        (shape,) = inputs
+        expect_rank(self, shape, 3)
+        one = np.ones_like(shape[0])
+        return shape[0], one, one
+
+    def other_ops(self, inputs, output):
+        return {"window_reads": product(*inputs[0])}
+
+    def window(self, inputs):
+        return GLOBAL
+
+    def describe(self):
+        return "global"
+
+
+@register
+class GlobalAvgPool(_GlobalPool):
+    """Average of each channel over the whole map: C×H×W → C×1×1 (GoogLeNet, ResNet heads)."""
+
+    type_name = "global_avgpool"
+    aliases = ("gap", "global_avg_pool", "adaptive_avgpool_1")
+
+
+@register
+class GlobalMaxPool(_GlobalPool):
+    """Maximum of each channel over the whole map: C×H×W → C×1×1."""
+
+    type_name = "global_maxpool"
+    aliases = ("global_max_pool",)
+
+
+@register
+class AdaptiveAvgPool(Layer):
+    """PyTorch's adaptive average pooling to a fixed output size.
+
+    Output window i spans input rows floor(i·H/out) to ceil((i+1)·H/out); when H is a multiple of
+    the output size this is plain pooling with kernel = stride = H/out, and an identity when equal.
+    Example: ``adaptive_avgpool: {size: 6}`` (torchvision's AlexNet).
+    """
+
+    type_name = "adaptive_avgpool"
+    family = "pool"
+    keys = {"size": Key(pair, doc="output height and width")}
+
+    def output_shape(self, inputs):
+        (shape,) = inputs
+        expect_rank(self, shape, 3)
+        return shape[0], np.full_like(shape[1], self.size[0]), np.full_like(shape[2], self.size[1])
+
+    @staticmethod
+    def window_lengths(size, out):
+        """Sum over output positions of each adaptive window's length, per configuration."""
+        index = np.arange(out)[:, None]
+        start = (index * size[None, :]) // out
+        end = -((-(index + 1) * size[None, :]) // out)
+        return (end - start).sum(axis=0), end - start
+
+    def other_ops(self, inputs, output):
+        channels, height, width = inputs[0]
+        rows, _ = self.window_lengths(height, self.size[0])
+        cols, _ = self.window_lengths(width, self.size[1])
+        return {"window_reads": product(channels, rows, cols)}
+
+    def window(self, inputs):
+        _, height, width = inputs[0]
+        kernel = tuple(int(np.max(self.window_lengths(s, o)[1])) for s, o in zip((height, width), self.size))
+        stride = tuple(max(int(np.max(s)) // o, 1) for s, o in zip((height, width), self.size))
+        return Window(kernel, stride, (0, 0))
+
+    def describe(self):
+        return f"→{self.size[0]}×{self.size[1]}"

@@ -1,0 +1,506 @@
+"""The spec language: YAML documents → :class:`~archcalc.graph.Graph`.
+
+A spec names an input shape and a list of layers. Each list entry is a layer type (or a block
+defined in the same file) with its settings::
+
+    - conv: {out: 64, kernel: 3, padding: 1}
+      repeat: 2
+    - relu
+    - concat:                      # parallel branches joined along channels
+        - [conv: {out: 64, kernel: 1}]
+        - []                       # an empty branch is the input itself
+    - add: {from: [conv2, shortcut]}   # the general form: name the inputs
+
+Every entry may also carry ``name``, ``repeat`` (with ``i`` the 0-based index in expressions),
+``from`` (the input layer(s) by name; ``input`` is the network's or block's input) and ``if``.
+``${...}`` expressions use the file's ``vars`` and a block's parameters (see :mod:`archcalc.expr`).
+docs/spec-format.md describes the language in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import expr
+from .errors import ArchcalcError, Location, did_you_mean
+from .graph import Graph, Node
+from .layers import lookup
+from .layers.base import REGISTRY, ALIASES
+from .yamlsource import Mapping, Sequence, load, read_text
+
+#: Keys any layer entry may carry besides its type.
+ENTRY_KEYS = ("name", "repeat", "index", "from", "if")
+#: An entry type that groups layers (to repeat them together) without naming a scope.
+GROUP = "seq"
+#: Keys of a spec document.
+TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "input", "rounding",
+            "defaults", "vars", "blocks", "layers", "expect", "variants", "$schema")
+VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "input", "vars", "expect")
+JOIN_TYPES = ("concat", "add", "mul")
+
+
+def _error(code, message, location, layer=None):
+    return ArchcalcError(code, message, location, layer)
+
+
+def parse_shape(text, location: Location | None = None) -> tuple[int, ...]:
+    """'3x224x224', '3×224×224' or [3, 224, 224] → (3, 224, 224)."""
+    if isinstance(text, list):
+        parts = text
+    elif isinstance(text, str):
+        parts = text.lower().replace("×", "x").replace("*", "x").split("x")
+    else:
+        parts = [text]
+    try:
+        shape = tuple(int(str(p).strip()) for p in parts)
+        if any(isinstance(p, bool) for p in parts) or not shape or any(d < 1 for d in shape):
+            raise ValueError
+    except ValueError:
+        raise _error("E203", f"expected an input shape like 3x224x224 or [3, 224, 224], got {text!r}",
+                     location) from None
+    if len(shape) not in (1, 3):
+        raise _error("E203", f"input shape needs 3 dimensions (C×H×W) or 1 (features), got {len(shape)}", location)
+    return shape
+
+
+@dataclass
+class ModelSpec:
+    """One network of a spec file (a file with ``variants`` holds several)."""
+
+    name: str
+    file: str
+    document: Mapping
+    variant: Mapping | None = None
+    overrides: dict = field(default_factory=dict)
+
+    def _get(self, key, default=None):
+        if self.variant is not None and key in self.variant:
+            return self.variant[key]
+        return self.document.get(key, default)
+
+    @property
+    def title(self) -> str:
+        return str(self._get("title", self.name))
+
+    @property
+    def source(self) -> str:
+        return str(self._get("source", ""))
+
+    @property
+    def metadata(self) -> dict:
+        merged = dict(self.document.get("metadata") or {})
+        if self.variant is not None:
+            merged.update(self.variant.get("metadata") or {})
+        return merged
+
+    @property
+    def expect(self):
+        return self._get("expect")
+
+    @property
+    def location(self) -> Location:
+        return (self.variant or self.document).location
+
+    def variables(self) -> dict:
+        """The file's vars with the variant's and the caller's overrides, evaluated in order."""
+        raw: dict = {}
+        locations: dict = {}
+        for source in (self.document.get("vars"), self.variant and self.variant.get("vars")):
+            if source is None:
+                continue
+            if not isinstance(source, dict):
+                raise _error("E203", "vars must be a mapping of names to values", getattr(source, "location", None))
+            for key, value in source.items():
+                raw[key] = value
+                locations[key] = source.value_location(key)
+        for key, value in self.overrides.items():
+            if key not in raw:
+                raise _error("E203", f"--set {key}: this spec has no variable '{key}'{did_you_mean(key, raw)}",
+                             self.location)
+            raw[key] = value
+        values: dict = {}
+        for key, value in raw.items():
+            values[key] = _substitute(value, values, locations.get(key, self.location), None)
+        return values
+
+    def input_shape(self, variables: dict | None = None) -> tuple[int, ...]:
+        where = (self.variant if self.variant is not None and "input" in self.variant else self.document)
+        if "input" not in where:
+            raise _error("E204", "missing required key 'input' (e.g. input: 3x224x224)", self.document.location)
+        value = _substitute(where["input"], variables if variables is not None else self.variables(),
+                            where.value_location("input"), None)
+        return parse_shape(value, where.value_location("input"))
+
+    def graph(self) -> Graph:
+        """Compile the layers into a graph (raises ArchcalcError with locations)."""
+        variables = self.variables()
+        return _Compiler(self, variables).compile(self.input_shape(variables))
+
+
+def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
+    """Read a spec file: one ModelSpec, or one per entry of its ``variants``."""
+    file = str(path)
+    document = load(read_text(path) if text is None else text, file)
+    if not isinstance(document, Mapping):
+        raise _error("E105", "a spec must be a mapping with at least 'input' and 'layers'", getattr(
+            document, "location", Location(file, 1, 1)))
+    _check_keys(document, TOP_KEYS, "spec")
+    variants = document.get("variants")
+    if variants is None:
+        name = document.get("name") or Path(file).stem
+        return [ModelSpec(str(name), file, document)]
+    if not isinstance(variants, Mapping) or not variants:
+        raise _error("E203", "variants must be a mapping of model names to their settings",
+                     document.value_location("variants"))
+    specs = []
+    for name, settings in variants.items():
+        settings = settings if settings is not None else _empty_mapping(variants.value_location(name))
+        if not isinstance(settings, Mapping):
+            raise _error("E203", f"variant '{name}' must be a mapping", variants.value_location(name))
+        _check_keys(settings, VARIANT_KEYS, f"variant '{name}'")
+        specs.append(ModelSpec(str(name), file, document, settings))
+    return specs
+
+
+def _empty_mapping(location) -> Mapping:
+    result = Mapping()
+    result.location, result.key_locations, result.value_locations = location, {}, {}
+    return result
+
+
+def _check_keys(mapping: Mapping, allowed, what: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise _error("E202", f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
+                         mapping.key_location(key))
+
+
+def _substitute(value, variables, location, layer):
+    """Evaluate ${...} in a value (recursively through lists), with located errors."""
+    try:
+        if isinstance(value, list):
+            return [_substitute(v, variables, location, layer) for v in value]
+        return expr.substitute(value, variables)
+    except expr.ExpressionError as error:
+        raise _error("E205", str(error), location, layer) from None
+    except RecursionError:
+        raise _error("E205", "expression is nested too deeply", location, layer) from None
+
+
+@dataclass
+class _Scope:
+    """Names, counters and variables of one level of nesting (network, block or branch)."""
+
+    prefix: str
+    variables: dict
+    input_index: int
+    parent: "_Scope | None" = None
+    depth: int = 0
+    names: dict = field(default_factory=dict)
+    counters: dict = field(default_factory=dict)
+    blocks_in_use: tuple = ()
+
+    def auto_name(self, type_name: str) -> str:
+        self.counters[type_name] = self.counters.get(type_name, 0) + 1
+        return f"{type_name}{self.counters[type_name]}"
+
+    def resolve(self, name: str):
+        scope = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            if name == "input":
+                return scope.input_index
+            scope = scope.parent
+        return None
+
+    def known_names(self):
+        scope, names = self, ["input"]
+        while scope is not None:
+            names += list(scope.names)
+            scope = scope.parent
+        return names
+
+
+class _Compiler:
+    def __init__(self, spec: ModelSpec, variables: dict):
+        self.spec = spec
+        document = spec.document
+        self.file = spec.file
+        self.variables = variables
+        self.blocks = document.get("blocks") or _empty_mapping(document.location)
+        if not isinstance(self.blocks, Mapping):
+            raise _error("E203", "blocks must be a mapping of block names to definitions",
+                         document.value_location("blocks"))
+        self.rounding = document.get("rounding", "exact")
+        if self.rounding not in ("exact", "floor", "ceil"):
+            raise _error("E203", f"rounding must be 'exact', 'floor' or 'ceil', got {self.rounding!r}",
+                         document.value_location("rounding"))
+        self.defaults = document.get("defaults") or _empty_mapping(document.location)
+        if not isinstance(self.defaults, Mapping):
+            raise _error("E203", "defaults must be a mapping", document.value_location("defaults"))
+        self.graph = Graph(spec.name)
+        self.full_names: dict[str, int] = {}
+
+    # ---- entry points ----
+    def compile(self, input_shape) -> Graph:
+        document = self.spec.document
+        if "layers" not in document:
+            raise _error("E204", "missing required key 'layers' (a list of layers)", document.location)
+        layers = document["layers"]
+        if not isinstance(layers, Sequence) or not layers:
+            raise _error("E203", "layers must be a non-empty list", document.value_location("layers"))
+        self.graph.nodes.append(Node(0, "input", None, (), document.value_location("input")
+                                     if "input" in document else document.location))
+        self.input_shape = input_shape
+        scope = _Scope("", dict(self.variables), 0)
+        self._sequence(layers, scope, 0)
+        self._warn_unused()
+        return self.graph
+
+    # ---- sequences, entries, repetition ----
+    def _sequence(self, items: Sequence, scope: _Scope, current: int) -> int:
+        if not isinstance(items, list):
+            raise _error("E203", "expected a list of layers", getattr(items, "location", None))
+        for position, item in enumerate(items):
+            where = items.item_location(position) if isinstance(items, Sequence) else None
+            current = self._entry(item, where, scope, current)
+        return current
+
+    def _entry(self, item, where: Location, scope: _Scope, current: int) -> int:
+        type_name, args, common, key_where = self._split_entry(item, where)
+        variables = scope.variables
+        if "${" in type_name:  # a layer or block type chosen by a variable: ${block}
+            type_name = str(_substitute(type_name, variables, key_where, None))
+        if "if" in common and not _substitute(common["if"][0], variables, common["if"][1], None):
+            return current
+        count = 1
+        if "repeat" in common:
+            value, value_where = common["repeat"]
+            count = _substitute(value, variables, value_where, None)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise _error("E203", f"repeat expects an integer ≥ 0, got {count!r}", value_where)
+        index_name = "i"
+        if "index" in common:
+            index_name = str(common["index"][0])
+            if not index_name.isidentifier():
+                raise _error("E203", f"index must be a variable name, got {index_name!r}", common["index"][1])
+        for index in range(count):
+            local = dict(variables, **{index_name: index}) if "repeat" in common else variables
+            current = self._instance(type_name, args, common, where, key_where, scope, current, local,
+                                     index if "repeat" in common and count > 1 else None)
+        return current
+
+    def _split_entry(self, item, where):
+        """An entry → (type name, settings mapping or branch list, common keys, type key location)."""
+        if isinstance(item, str):
+            return item, None, {}, where
+        if not isinstance(item, Mapping):
+            raise _error("E203", f"expected a layer (a name such as relu, or a mapping such as "
+                                 f"conv: {{...}}), got {item!r}", where)
+        type_keys = [k for k in item if k not in ENTRY_KEYS]
+        if len(type_keys) != 1:
+            found = ", ".join(map(str, type_keys)) or "none"
+            raise _error("E203", f"a layer entry needs exactly one layer type key, found: {found}", where)
+        type_name = type_keys[0]
+        args = item[type_name]
+        common = {k: (item[k], item.value_location(k)) for k in ENTRY_KEYS if k in item}
+        if isinstance(args, Mapping):
+            for key in ENTRY_KEYS:
+                if key in args:
+                    if key in common:
+                        raise _error("E102", f"'{key}' given twice for this layer", args.key_location(key))
+                    common[key] = (args[key], args.value_location(key))
+        return str(type_name), args, common, item.key_location(type_name)
+
+    def _instance(self, type_name, args, common, where, key_where, scope, current, variables, index):
+        name = self._name(type_name, common, scope, variables, index)
+        inputs = self._inputs(common, scope, current, name)
+        if type_name == GROUP:
+            return self._group(args, where, scope, current, variables, common)
+        if type_name in self.blocks:
+            result = self._block(type_name, args, name, inputs, where, key_where, scope, variables)
+        elif isinstance(args, list):
+            result = self._branches(type_name, args, name, inputs, where, key_where, scope, variables)
+        else:
+            result = self._layer(type_name, args, name, inputs, where, key_where, scope, variables)
+        scope.names[name] = result
+        return result
+
+    def _group(self, items, where, scope, current, variables, common) -> int:
+        """``seq: [...]``: layers grouped to be repeated together, named as if written inline."""
+        if not isinstance(items, list):
+            raise _error("E203", "seq takes a list of layers", where)
+        for key in ("name", "from"):
+            if key in common:
+                raise _error("E202", f"seq does not take '{key}'; put it on a layer inside", common[key][1])
+        inner = _Scope(scope.prefix, variables, scope.input_index, scope.parent, scope.depth,
+                       scope.names, scope.counters, scope.blocks_in_use)
+        return self._sequence(items, inner, current)
+
+    def _name(self, type_name, common, scope, variables, index) -> str:
+        if "name" in common:
+            value, value_where = common["name"]
+            explicit = "${" in str(value)
+            name = str(_substitute(value, variables, value_where, None))
+            if index is not None and not explicit:
+                name = f"{name}_{index + 1}"
+            if not name or "/" in name:
+                raise _error("E203", f"layer names must be non-empty and must not contain '/', got {name!r}",
+                             value_where)
+            return name
+        return scope.auto_name(type_name)
+
+    def _inputs(self, common, scope, current, name) -> list[int]:
+        if "from" not in common:
+            return [current]
+        value, value_where = common["from"]
+        value = _substitute(value, scope.variables, value_where, name)
+        references = value if isinstance(value, list) else [value]
+        if not references:
+            raise _error("E203", "from needs at least one layer name", value_where, name)
+        indices = []
+        for reference in references:
+            index = scope.resolve(str(reference))
+            if index is None:
+                index = self.full_names.get(str(reference))
+            if index is None:
+                raise _error("E401", f"'from' names '{reference}', which is not defined before this layer"
+                                     f"{did_you_mean(reference, scope.known_names())}", value_where, name)
+            indices.append(index)
+        return indices
+
+    # ---- the three kinds of entry ----
+    def _layer(self, type_name, args, name, inputs, where, key_where, scope, variables) -> int:
+        cls = lookup(type_name)
+        if cls is None:
+            choices = list(REGISTRY) + list(ALIASES) + list(self.blocks)
+            raise _error("E201", f"unknown layer type '{type_name}'{did_you_mean(type_name, choices)}",
+                         key_where, name)
+        if args is not None and not isinstance(args, Mapping):
+            raise _error("E203", f"settings of {type_name} must be a mapping such as "
+                                 f"{type_name}: {{key: value}}, got {args!r}", key_where, name)
+        args = args if args is not None else {}
+        values = {}
+        for key, value in args.items():
+            if key in ENTRY_KEYS:
+                continue
+            if key not in cls.keys:
+                raise _error("E202", f"unknown key '{key}' for {cls.type_name}"
+                                     f"{did_you_mean(key, list(cls.keys) + list(ENTRY_KEYS))}; "
+                                     f"keys: {', '.join(cls.keys) or 'none'}",
+                             args.key_location(key), self._full(scope, name))
+            values[key] = self._convert(cls, key, value, args.value_location(key), variables,
+                                        self._full(scope, name))
+        for key, spec_key in cls.keys.items():
+            if key in values:
+                continue
+            default = self._default(cls, key)
+            if default is not None:
+                values[key] = self._convert(cls, key, default[0], default[1], variables, self._full(scope, name))
+            elif spec_key.required:
+                raise _error("E204", f"{cls.type_name} needs '{key}' ({spec_key.doc})", key_where,
+                             self._full(scope, name))
+        low, high = cls.arity
+        if len(inputs) < low or (high is not None and len(inputs) > high):
+            expected = f"{low}" if low == high else f"at least {low}"
+            raise _error("E405", f"{cls.type_name} takes {expected} input(s), got {len(inputs)}", where,
+                         self._full(scope, name))
+        return self._add(scope, name, cls(**values), inputs, where)
+
+    def _default(self, cls, key):
+        """Spec-level defaults: per layer type (defaults: {conv: {bias: false}}) or for any type."""
+        for scope in (self.defaults.get(cls.type_name), self.defaults):
+            if isinstance(scope, Mapping) and key in scope and not isinstance(scope[key], Mapping):
+                return scope[key], scope.value_location(key)
+        if key == "rounding":
+            return self.rounding, self.spec.document.value_location("rounding")
+        return None
+
+    def _convert(self, cls, key, value, value_where, variables, layer_name):
+        value = _substitute(value, variables, value_where, layer_name)
+        try:
+            return cls.keys[key].kind(value)
+        except ValueError as error:
+            raise _error("E203", f"{cls.type_name} '{key}': {error}", value_where, layer_name) from None
+
+    def _branches(self, type_name, branches, name, inputs, where, key_where, scope, variables) -> int:
+        if lookup(type_name) is None or lookup(type_name).type_name not in JOIN_TYPES:
+            raise _error("E203", f"only {', '.join(JOIN_TYPES)} take a list of branches; "
+                                 f"'{type_name}' needs a mapping of settings", key_where, self._full(scope, name))
+        if len(inputs) != 1:
+            raise _error("E405", "a join with branches starts all branches from one input", where,
+                         self._full(scope, name))
+        outputs = []
+        for position, branch in enumerate(branches):
+            branch_where = branches.item_location(position) if isinstance(branches, Sequence) else where
+            if branch is None:
+                branch = []
+            if not isinstance(branch, list):
+                raise _error("E203", "each branch is a list of layers ([] for the input itself)", branch_where,
+                             self._full(scope, name))
+            child = _Scope(f"{scope.prefix}{name}/b{position + 1}/", variables, inputs[0], scope,
+                           scope.depth + 1, blocks_in_use=scope.blocks_in_use)
+            outputs.append(self._sequence(branch, child, inputs[0]))
+        return self._layer(type_name, None, name, outputs, where, key_where, scope, variables)
+
+    def _block(self, block_name, args, name, inputs, where, key_where, scope, variables) -> int:
+        if block_name in scope.blocks_in_use:
+            raise _error("E403", f"block '{block_name}' uses itself (through "
+                                 f"{' → '.join(scope.blocks_in_use + (block_name,))})", key_where, name)
+        definition = self.blocks[block_name]
+        block_where = self.blocks.value_location(block_name)
+        if not isinstance(definition, Mapping) or "layers" not in definition:
+            raise _error("E203", f"block '{block_name}' needs a 'layers' list", block_where)
+        _check_keys(definition, ("params", "layers", "description"), f"block '{block_name}'")
+        params = definition.get("params") or {}
+        if isinstance(params, list):
+            params = {p: None for p in params}
+        if args is not None and not isinstance(args, Mapping):
+            raise _error("E404", f"block '{block_name}' takes a mapping of arguments, got {args!r}", key_where, name)
+        args = args or {}
+        bound = dict(self.variables)
+        for key, value in args.items():
+            if key in ENTRY_KEYS:
+                continue
+            if key not in params:
+                raise _error("E404", f"block '{block_name}' has no parameter '{key}'"
+                                     f"{did_you_mean(key, params)}; parameters: {', '.join(map(str, params)) or 'none'}",
+                             args.key_location(key), name)
+            bound[key] = _substitute(value, variables, args.value_location(key), name)
+        for key, default in params.items():
+            if key in args:
+                continue
+            if default is None:
+                raise _error("E404", f"block '{block_name}' needs parameter '{key}'", key_where, name)
+            bound[key] = _substitute(default, bound, block_where, name)
+        if len(inputs) != 1:
+            raise _error("E405", f"block '{block_name}' takes one input, got {len(inputs)}", where, name)
+        # A block sees only its own names and its input; names inside do not leak out.
+        child = _Scope(f"{scope.prefix}{name}/", bound, inputs[0], None, scope.depth + 1,
+                       blocks_in_use=scope.blocks_in_use + (block_name,))
+        return self._sequence(definition["layers"], child, inputs[0])
+
+    # ---- bookkeeping ----
+    def _full(self, scope, name) -> str:
+        return f"{scope.prefix}{name}"
+
+    def _add(self, scope, name, layer, inputs, where) -> int:
+        full = self._full(scope, name)
+        if full in self.full_names:
+            first = self.graph.nodes[self.full_names[full]].location
+            raise _error("E406", f"layer name '{full}' is already used"
+                                 f"{f' at line {first.line}' if first else ''}", where, full)
+        index = len(self.graph.nodes)
+        self.graph.nodes.append(Node(index, full, layer, tuple(inputs), where, scope.depth))
+        self.full_names[full] = index
+        return index
+
+    def _warn_unused(self) -> None:
+        readers = self.graph.consumers()
+        for node in self.graph.nodes[:-1]:
+            if not readers[node.index]:
+                self.graph.warnings.append(ArchcalcError(
+                    "W401", "output is never used (only the last layer is the network's output)",
+                    node.location, node.name, severity="warning"))

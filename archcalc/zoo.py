@@ -1,0 +1,62 @@
+"""The shipped specs: found by name (``vgg16``) wherever the package is installed."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .errors import ArchcalcError, Location, did_you_mean
+from .spec import ModelSpec, load_specs
+
+
+def specs_dir() -> Path:
+    """The directory of shipped YAML specs (inside the installed package, or the source tree)."""
+    try:
+        path = Path(str(resources.files("archcalc.specs")))
+        if path.is_dir() and any(path.glob("*.yaml")):
+            return path
+    except (ModuleNotFoundError, TypeError):
+        pass
+    return Path(__file__).resolve().parent.parent / "specs"
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, ModelSpec]:
+    """Every shipped model by name, in file order."""
+    models: dict[str, ModelSpec] = {}
+    for path in sorted(specs_dir().glob("*.yaml")):
+        for spec in load_specs(path):
+            if spec.name in models:
+                raise RuntimeError(f"shipped model name {spec.name!r} defined twice ({models[spec.name].file}, {path})")
+            models[spec.name] = spec
+    return models
+
+
+def resolve(name_or_path: str, overrides: dict | None = None) -> ModelSpec:
+    """A shipped model by name, or the (first) model of a YAML file.
+
+    ``file.yaml:variant`` picks one variant of a file that defines several.
+    """
+    path_text, _, variant = name_or_path.partition(":") if name_or_path.count(":") == 1 and not \
+        Path(name_or_path).exists() else (name_or_path, "", "")
+    path = Path(path_text)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        specs = load_specs(path)
+        if variant:
+            matches = [s for s in specs if s.name == variant]
+            if not matches:
+                raise ArchcalcError("E504", f"{path} has no variant '{variant}'"
+                                            f"{did_you_mean(variant, [s.name for s in specs])}", Location(str(path), 1, 1))
+            spec = matches[0]
+        else:
+            spec = specs[0]
+    else:
+        models = catalog()
+        if name_or_path not in models:
+            raise ArchcalcError("E504", f"no shipped model or file named '{name_or_path}'"
+                                        f"{did_you_mean(name_or_path, models)}; see 'archcalc list'")
+        spec = models[name_or_path]
+    if overrides:
+        spec = ModelSpec(spec.name, spec.file, spec.document, spec.variant, dict(overrides))
+    return spec
