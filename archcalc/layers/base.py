@@ -247,7 +247,20 @@ class Layer:
         """A few words for the table's 'kernel' column, e.g. '3×3 s1 p1'."""
         return ""
 
-    def forward(self, inputs: list, weights: dict):  # pragma: no cover - filled in by verify
+    # ---- forward pass (archcalc verify): concrete NumPy arrays, batch first ----
+    def init_params(self, input_shapes: list[tuple], rng) -> dict:
+        """Random float32 parameter and buffer arrays for concrete per-sample input shapes.
+
+        Their sizes must add up to what :meth:`param_counts` says (trainable + buffers).
+        """
+        return {}
+
+    def forward(self, inputs: list, params: dict):
+        """Run the layer on float32 arrays (N, C, H, W) or (N, F).
+
+        Returns ``(output, macs)`` where ``macs`` is the multiply-accumulates actually executed.
+        A layer type without a forward is an explicit error, never a silent pass-through.
+        """
         raise ArchcalcError("E201", f"layer type '{self.type_name}' has no forward implementation")
 
     def __repr__(self) -> str:

@@ -1,0 +1,206 @@
+"""Command-line wiring: options in, reporters out. No arithmetic and no formatting here."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .errors import ArchcalcError
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+class _Group(click.Group):
+    """Turns user errors into one located line on stderr and exit code 2 (traceback with --debug)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ArchcalcError as error:
+            if ctx.meta.get("archcalc.debug"):
+                raise
+            click.echo(str(error), err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archcalc")
+@click.option("--debug", is_flag=True, help="Show a traceback for errors.")
+@click.pass_context
+def main(ctx, debug):
+    """What does this network cost? Shapes, parameters, MACs and memory of CNNs described in YAML.
+
+    MODEL is a shipped spec (see 'archcalc list') or a path to a YAML file.
+    """
+    ctx.meta["archcalc.debug"] = debug
+
+
+def _parse_inputs(text):
+    from .spec import parse_shape
+
+    return [parse_shape(part) for part in text.split(",")] if text else None
+
+
+def _parse_batches(text):
+    try:
+        batches = [int(part) for part in str(text).split(",")]
+        if any(b < 1 for b in batches):
+            raise ValueError
+        return batches
+    except ValueError:
+        raise click.BadParameter(f"expected positive integers separated by commas, got {text!r}") from None
+
+
+def _parse_sets(values):
+    import yaml
+
+    overrides = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}")
+        overrides[key.strip()] = yaml.safe_load(value)
+    return overrides
+
+
+def analyze_model(model, inputs=None, batches=(1,), dtype="fp32", overrides=None):
+    """Resolve, compile and analyse one model: the pipeline every command shares."""
+    from .engine import Config, analyze
+    from .totals import totals
+    from .zoo import resolve
+
+    spec = resolve(model, overrides)
+    graph = spec.graph()
+    shapes = inputs or [spec.input_shape()]
+    configs = [Config(shape, batch) for shape in shapes for batch in batches]
+    analysis = analyze(graph, configs, dtype)
+    return spec, analysis, totals(analysis)
+
+
+_input_option = click.option("--input", "inputs", metavar="CxHxW[,CxHxW…]",
+                             help="Input shape(s); several sizes are evaluated in one walk.")
+_batch_option = click.option("--batch", default="1", show_default=True, metavar="N[,N…]", help="Batch size(s).")
+_dtype_option = click.option("--dtype", default="fp32", show_default=True,
+                             help="Element type for memory: fp32, fp16, bf16, int8, fp64.")
+_set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                           help="Override a spec variable (e.g. --set aux=true).")
+_units_options = [
+    click.option("--exact", is_flag=True, help="Exact integers in the table instead of K/M/G."),
+    click.option("--binary", is_flag=True, help="Binary units for bytes (KiB, MiB) instead of decimal."),
+]
+
+
+def _units(f):
+    for option in reversed(_units_options):
+        f = option(f)
+    return f
+
+
+@main.command()
+@click.argument("model")
+@_input_option
+@_batch_option
+@_dtype_option
+@_set_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--all-layers", is_flag=True, help="Also show in-place activations, dropout and flatten rows.")
+@_units
+def summary(model, inputs, batch, dtype, sets, fmt, all_layers, exact, binary):
+    """Per-layer table and totals for MODEL."""
+    from .render import data, formats
+
+    spec, analysis, totals = analyze_model(model, _parse_inputs(inputs), _parse_batches(batch), dtype,
+                                           _parse_sets(sets))
+    if fmt == "json":
+        objects = [data.summary(spec, analysis, totals, i) for i in range(len(analysis.configs))]
+        click.echo(formats.to_json(objects[0] if len(objects) == 1 else objects))
+    elif fmt == "csv":
+        click.echo(formats.to_csv(spec, analysis), nl=False)
+    elif fmt == "markdown":
+        click.echo(formats.to_markdown(spec, analysis, totals, binary))
+    else:
+        from .render.table import Formatter, make_console, summary_table
+
+        console = make_console()
+        for warning in analysis.graph.warnings:
+            click.echo(str(warning), err=True)
+        console.print(summary_table(spec, analysis, totals, Formatter(exact, binary), all_layers))
+
+
+@main.command()
+@click.argument("models", nargs=-1, required=True)
+@_batch_option
+@_dtype_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@_units
+def compare(models, batch, dtype, fmt, exact, binary):
+    """Several MODELS side by side, with ratios against the first."""
+    from .render import data, formats
+
+    batches = _parse_batches(batch)[:1]
+    results = [analyze_model(m, None, batches, dtype) for m in models]
+    if fmt == "json":
+        click.echo(formats.to_json([{k: v for k, v in data.summary(*r).items() if k != "layers"} for r in results]))
+        return
+    if fmt in ("csv", "markdown"):
+        keys = list(results[0][2])
+        rows = [["model"] + keys] + [[r[0].name] + [int(r[2][k][0]) for k in keys] for r in results]
+        if fmt == "csv":
+            click.echo("\n".join(",".join(map(str, row)) for row in rows))
+        else:
+            click.echo("| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(keys + [0]))
+            click.echo("\n".join("| " + " | ".join(f"{v:,}" if isinstance(v, int) else v for v in row) + " |"
+                                 for row in rows[1:]))
+        return
+    from .render.table import Formatter, compare_table, make_console
+
+    make_console().print(compare_table([r[0].name for r in results], [r[2] for r in results],
+                                       [r[1] for r in results], Formatter(exact, binary)))
+
+
+@main.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def list_models(fmt):
+    """The shipped specs: name, title, parameters and MACs at their native input."""
+    from .render import formats
+    from .zoo import catalog
+
+    entries = []
+    for name in catalog():
+        spec, analysis, totals = analyze_model(name)
+        entries.append({"name": name, "title": spec.title, "input": list(analysis.configs[0].input_shape),
+                        "params": int(totals["params"][0]), "macs": int(totals["macs"][0])})
+    if fmt == "json":
+        click.echo(formats.to_json(entries))
+        return
+    from rich import box
+    from rich.table import Table
+
+    from .render.table import make_console
+    from .units import human
+
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    for column, justify in (("Name", "left"), ("Title", "left"), ("Input", "left"), ("Params", "right"),
+                            ("MACs", "right")):
+        table.add_column(column, justify=justify, no_wrap=column != "Title")
+    for e in entries:
+        table.add_row(e["name"], e["title"], "×".join(map(str, e["input"])), human(e["params"]), human(e["macs"]))
+    make_console().print(table)
+
+
+@main.command()
+@click.argument("name", required=False)
+def layers(name):
+    """The layer types the spec language knows, with their keys and defaults."""
+    from .render.layers import layer_help
+
+    click.echo(layer_help(name))
+
+
+def run() -> None:  # pragma: no cover - python -m archcalc
+    main(prog_name="archcalc")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())
