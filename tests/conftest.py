@@ -1,0 +1,68 @@
+"""Shared helpers: analyse a shipped model or a spec written inline in a test."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from archcalc.engine import Config, analyze
+from archcalc.spec import load_specs
+from archcalc.totals import totals
+from archcalc.zoo import catalog
+
+
+class Result:
+    """An analysed model: rows by name, totals as ints (first configuration)."""
+
+    def __init__(self, spec, inputs=None, batch=1):
+        self.spec = spec
+        self.graph = spec.graph()
+        shapes = inputs or [spec.input_shape()]
+        self.analysis = analyze(self.graph, [Config(s, batch) for s in shapes])
+        self.totals_arrays = totals(self.analysis)
+        self.totals = {k: int(v[0]) for k, v in self.totals_arrays.items()}
+        self.rows = {row.name: row for row in self.analysis.rows}
+
+    def shape(self, name, index=0):
+        return tuple(int(d[index]) for d in self.rows[name].output_shape)
+
+    def params(self, name):
+        return int(self.rows[name].params.trainable[0])
+
+    def weights(self, name):
+        return int(self.rows[name].params.weights[0])
+
+    def macs(self, name):
+        return int(self.rows[name].macs[0])
+
+    def activations(self, name):
+        return int(self.rows[name].activations[0])
+
+
+@pytest.fixture(scope="session")
+def model():
+    """model('vgg16') → Result for a shipped spec (cached per session)."""
+    cache = {}
+
+    def get(name, inputs=None, batch=1):
+        key = (name, tuple(inputs or ()), batch)
+        if key not in cache:
+            cache[key] = Result(catalog()[name], inputs, batch)
+        return cache[key]
+
+    return get
+
+
+def spec_from_text(text: str, file: str = "test.yaml"):
+    """The first model of an inline YAML spec."""
+    return load_specs(file, textwrap.dedent(text))[0]
+
+
+@pytest.fixture
+def inline():
+    """inline('''yaml''') → Result."""
+    def get(text, inputs=None, batch=1):
+        return Result(spec_from_text(text), inputs, batch)
+
+    return get
