@@ -190,6 +190,66 @@ def list_models(fmt):
 
 
 @main.command()
+@click.argument("model", required=False)
+@click.option("--all", "all_models", is_flag=True, help="Verify every shipped spec at its native input.")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1), help="Batch size.")
+@_set_option
+@click.option("--seed", default=0, show_default=True, help="Seed of the random input and weights.")
+@click.option("--max-bytes", default="256MiB", show_default=True,
+              help="Scratch memory a convolution may hold at once (its window matrix), e.g. 64MiB.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.pass_context
+def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fmt):
+    """Run MODEL forward in NumPy; check every layer's shape and MACs against the engine.
+
+    Exit code 0 when all layers agree, 1 on any mismatch, 2 for bad input.
+    """
+    import time
+
+    from .engine import Config
+    from .render import formats
+    from .render import verify as report
+    from .render.table import make_console
+    from .spec import parse_shape
+    from .units import parse_quantity
+    from .verify import verify as run
+    from .zoo import catalog, resolve
+
+    if all_models == bool(model):
+        raise ArchcalcError("E504", "name one MODEL, or use --all for every shipped spec")
+    if all_models and input_shape:
+        raise ArchcalcError("E504", "--all runs each spec at its own input; --input needs one MODEL")
+    try:
+        budget = parse_quantity(max_bytes)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--max-bytes") from None
+    console = make_console()
+    results, titles, started = [], [], time.perf_counter()
+    with report.LayerProgress() as progress:
+        for name in (catalog() if all_models else [model]):
+            spec = resolve(name, _parse_sets(sets))
+            graph = spec.graph()
+            shape = parse_shape(input_shape) if input_shape else spec.input_shape()
+            with progress.track(spec.name) as on_layer:
+                result = run(graph, Config(shape, batch), seed=seed, max_bytes=budget, on_layer=on_layer)
+            results.append(result)
+            titles.append(spec.title)
+            if all_models and fmt == "table":
+                console.print(report.model_line(result))
+    if fmt == "json":
+        records = [report.record(r) for r in results]
+        click.echo(formats.to_json(records if all_models else records[0]))
+    elif all_models:
+        console.print(report.all_verdict(results, time.perf_counter() - started))
+    else:
+        for warning in graph.warnings:
+            click.echo(str(warning), err=True)
+        console.print(report.verify_table(results[0], titles[0]))
+    ctx.exit(0 if all(r.ok for r in results) else 1)
+
+
+@main.command()
 @click.argument("name", required=False)
 def layers(name):
     """The layer types the spec language knows, with their keys and defaults."""

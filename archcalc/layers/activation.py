@@ -7,6 +7,7 @@ Each class is one line of rule; its forward lives beside it.
 
 from __future__ import annotations
 
+from .. import kernels
 from ..conventions import IN_PLACE
 from .base import Key, Layer, elements, number, register
 
@@ -21,6 +22,10 @@ class _Activation(Layer):
 
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
+
+    def forward(self, inputs, params):
+        """The kernel of the same name; the layer's keys (slope, alpha) are its keyword arguments."""
+        return kernels.ACTIVATIONS[self.type_name](inputs[0], **self.settings), 0
 
 
 def activation(name: str, doc: str, aliases: tuple = (), keys: dict | None = None):
@@ -56,3 +61,6 @@ class Softmax(Layer):
 
     def other_ops(self, inputs, output):
         return {"elementwise": 3 * elements(output)}
+
+    def forward(self, inputs, params):
+        return kernels.softmax(inputs[0], axis=1), 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from .base import (Key, Layer, ParamCounts, Window, expect_rank, optional, pair, padding,
                    positive_int, product, register, boolean, rule_error, ROUNDING)
+from .runtime import ceil_extra, concrete_padding, scratch_bytes, uniform, weights
 from .window import describe_window, effective_kernel, resolve_padding, sliding_output
 
 
@@ -76,6 +78,30 @@ class Conv(Layer):
         top, _, left, _ = resolve_padding(self.padding, height, width, kernel_eff, self.stride)
         return Window(kernel_eff, self.stride, (top, left))
 
+    def init_params(self, input_shapes, rng):
+        channels = input_shapes[0][0]
+        out = channels if self.out is None else self.out
+        groups = channels if self.groups == "depthwise" else self.groups
+        fan_in = channels // groups * self.kernel[0] * self.kernel[1]
+        params = {"weight": weights(rng, (out, channels // groups, *self.kernel), fan_in)}
+        if self.bias:
+            params["bias"] = uniform(rng, (out,), 0.1)
+        return params
+
+    def forward(self, inputs, params):
+        (x,) = inputs
+        _, channels, height, width = x.shape
+        top, bottom, left, right = concrete_padding(self.padding, height, width, self.kernel, self.stride,
+                                                    self.dilation)
+        if self.rounding == "ceil":
+            kernel_eff = [effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation)]
+            bottom += ceil_extra(height, kernel_eff[0], self.stride[0], top, bottom)
+            right += ceil_extra(width, kernel_eff[1], self.stride[1], left, right)
+        return kernels.conv2d(x, params["weight"], params.get("bias"), stride=self.stride,
+                              padding=(top, bottom, left, right), dilation=self.dilation,
+                              groups=channels if self.groups == "depthwise" else self.groups,
+                              max_bytes=scratch_bytes.get())
+
     def describe(self):
         text = describe_window(self.kernel, self.stride, self.padding, self.dilation)
         if self.groups == "depthwise":
@@ -117,6 +143,16 @@ class FullyConnected(Layer):
 
     def window(self, inputs):
         return Window(kernel=None)
+
+    def init_params(self, input_shapes, rng):
+        features = input_shapes[0][0]
+        params = {"weight": weights(rng, (self.out, features), features)}
+        if self.bias:
+            params["bias"] = uniform(rng, (self.out,), 0.1)
+        return params
+
+    def forward(self, inputs, params):
+        return kernels.linear(inputs[0], params["weight"], params.get("bias"))
 
     def describe(self):
         return ""

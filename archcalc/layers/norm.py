@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from .base import Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register
+from .runtime import uniform
 
 
 @register
@@ -34,6 +36,20 @@ class BatchNorm(Layer):
     def other_ops(self, inputs, output):
         return {"normalization": 2 * elements(output)}
 
+    def init_params(self, input_shapes, rng):
+        channels = input_shapes[0][0]
+        params = {"running_mean": uniform(rng, (channels,), 0.1),
+                  "running_var": 1 + uniform(rng, (channels,), 0.5)}
+        if self.affine:
+            params.update(scale=1 + uniform(rng, (channels,), 0.5), shift=uniform(rng, (channels,), 0.1))
+        return params
+
+    def forward(self, inputs, params):
+        mean = params["running_mean"]
+        scale = params.get("scale", np.ones_like(mean))
+        shift = params.get("shift", np.zeros_like(mean))
+        return kernels.batch_norm(inputs[0], mean, params["running_var"], scale, shift, self.eps), 0
+
 
 @register
 class LocalResponseNorm(Layer):
@@ -59,6 +75,12 @@ class LocalResponseNorm(Layer):
 
     def other_ops(self, inputs, output):
         return {"normalization": product(elements(output), self.size)}
+
+    def forward(self, inputs, params):
+        (x,) = inputs
+        as_map = x.reshape(*x.shape, 1, 1) if x.ndim == 2 else x   # a flat vector: F channels of 1×1
+        y = kernels.local_response_norm(as_map, self.size, self.alpha, self.beta, self.k)
+        return y.reshape(x.shape), 0
 
     def describe(self):
         return f"size {self.size}"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from .base import (GLOBAL, Key, Layer, Window, boolean, expect_rank, optional, pair, padding,
                    product, register, ROUNDING)
+from .runtime import FLOAT, concrete_padding
 from .window import describe_window, effective_kernel, resolve_padding, sliding_output
 
 
@@ -37,6 +39,13 @@ class _WindowPool(Layer):
     def describe(self):
         return describe_window(self.kernel, self.stride_or_kernel(), self.padding, self.dilation)
 
+    def forward_geometry(self, x) -> dict:
+        """Kernel arguments for input ``x``: explicit padding, and ceil mode for ``rounding: ceil``
+        (floor and exact both run the floor formula; exact inputs divide evenly)."""
+        stride = self.stride_or_kernel()
+        padding = concrete_padding(self.padding, x.shape[2], x.shape[3], self.kernel, stride, self.dilation)
+        return {"kernel": self.kernel, "stride": stride, "padding": padding, "ceil_mode": self.rounding == "ceil"}
+
 
 @register
 class MaxPool(_WindowPool):
@@ -56,6 +65,10 @@ class MaxPool(_WindowPool):
         "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
     }
 
+    def forward(self, inputs, params):
+        y, _window_reads = kernels.max_pool2d(inputs[0], dilation=self.dilation, **self.forward_geometry(inputs[0]))
+        return y, 0
+
 
 @register
 class AvgPool(_WindowPool):
@@ -74,6 +87,11 @@ class AvgPool(_WindowPool):
         "count_include_pad": Key(boolean, True, "divide by the window size including padding"),
         "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
     }
+
+    def forward(self, inputs, params):
+        y, _window_reads = kernels.avg_pool2d(inputs[0], count_include_pad=self.count_include_pad,
+                                              **self.forward_geometry(inputs[0]))
+        return y, 0
 
 
 class _GlobalPool(Layer):
@@ -103,6 +121,9 @@ class GlobalAvgPool(_GlobalPool):
     type_name = "global_avgpool"
     aliases = ("gap", "global_avg_pool", "adaptive_avgpool_1")
 
+    def forward(self, inputs, params):
+        return kernels.global_avg_pool2d(inputs[0])[0], 0
+
 
 @register
 class GlobalMaxPool(_GlobalPool):
@@ -110,6 +131,9 @@ class GlobalMaxPool(_GlobalPool):
 
     type_name = "global_maxpool"
     aliases = ("global_max_pool",)
+
+    def forward(self, inputs, params):
+        return kernels.global_max_pool2d(inputs[0])[0], 0
 
 
 @register
@@ -149,6 +173,20 @@ class AdaptiveAvgPool(Layer):
         kernel = tuple(int(np.max(self.window_lengths(s, o)[1])) for s, o in zip((height, width), self.size))
         stride = tuple(max(int(np.max(s)) // o, 1) for s, o in zip((height, width), self.size))
         return Window(kernel, stride, (0, 0))
+
+    def forward(self, inputs, params):
+        """PyTorch's rule, one window at a time: output row i averages input rows
+        floor(i·H/out) up to (not including) ceil((i+1)·H/out); columns likewise."""
+        (x,) = inputs
+        n, channels, height, width = x.shape
+        out_h, out_w = self.size
+        y = np.empty((n, channels, out_h, out_w), dtype=FLOAT)
+        for i in range(out_h):
+            top, bottom = i * height // out_h, -(-(i + 1) * height // out_h)
+            for j in range(out_w):
+                left, right = j * width // out_w, -(-(j + 1) * width // out_w)
+                y[:, :, i, j] = x[:, :, top:bottom, left:right].mean(axis=(2, 3), dtype=FLOAT)
+        return y, 0
 
     def describe(self):
         return f"→{self.size[0]}×{self.size[1]}"

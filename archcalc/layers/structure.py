@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..conventions import VIEW
 from .base import (Key, Layer, elements, expect_rank, padding, positive_int, probability,
                    product, register, rule_error, show_shape)
@@ -21,6 +22,10 @@ class Flatten(Layer):
     def output_shape(self, inputs):
         return (elements(inputs[0]),)
 
+    def forward(self, inputs, params):
+        (x,) = inputs
+        return x.reshape(x.shape[0], -1), 0
+
 
 @register
 class Dropout(Layer):
@@ -37,6 +42,9 @@ class Dropout(Layer):
     def describe(self):
         return f"p={self.p:g}"
 
+    def forward(self, inputs, params):
+        return inputs[0], 0   # inference: nothing is dropped
+
 
 @register
 class Identity(Layer):
@@ -49,6 +57,9 @@ class Identity(Layer):
 
     def output_shape(self, inputs):
         return inputs[0]
+
+    def forward(self, inputs, params):
+        return inputs[0], 0
 
 
 @register
@@ -67,6 +78,10 @@ class ZeroPad(Layer):
             raise rule_error("E203", "zeropad needs explicit padding numbers, not 'same'/'valid'")
         top, bottom, left, right = self.padding
         return shape[0], shape[1] + top + bottom, shape[2] + left + right
+
+    def forward(self, inputs, params):
+        top, bottom, left, right = self.padding
+        return np.pad(inputs[0], ((0, 0), (0, 0), (top, bottom), (left, right))), 0
 
 
 @register
@@ -87,6 +102,9 @@ class ChannelShuffle(Layer):
 
     def describe(self):
         return f"g{self.groups}"
+
+    def forward(self, inputs, params):
+        return kernels.channel_shuffle(inputs[0], self.groups), 0
 
 
 def _mismatch(kind: str, inputs) -> Exception:
@@ -115,6 +133,9 @@ class Concat(_Join):
                 raise _mismatch("concat (equal spatial sizes)", inputs)
         return (sum(s[0] for s in inputs), *inputs[0][1:])
 
+    def forward(self, inputs, params):
+        return np.concatenate(inputs, axis=1), 0
+
 
 @register
 class Add(_Join):
@@ -130,6 +151,12 @@ class Add(_Join):
 
     def other_ops(self, inputs, output):
         return {"adds": product(elements(output), len(inputs) - 1)}
+
+    def forward(self, inputs, params):
+        total = inputs[0] + inputs[1] if len(inputs) > 1 else inputs[0].copy()
+        for x in inputs[2:]:
+            total += x
+        return total, 0
 
 
 @register
@@ -149,3 +176,10 @@ class Multiply(_Join):
 
     def other_ops(self, inputs, output):
         return {"multiplies": product(elements(output), len(inputs) - 1)}
+
+    def forward(self, inputs, params):
+        """NumPy broadcasting: an (N, C, 1, 1) input scales each channel of an (N, C, H, W) one."""
+        result = inputs[0] * inputs[1] if len(inputs) > 1 else inputs[0].copy()
+        for x in inputs[2:]:
+            result = result * x
+        return result, 0

@@ -1,0 +1,56 @@
+"""What the layers' forward passes share: random parameters, concrete padding, a scratch budget.
+
+The forward pass (``archcalc verify``) runs each layer on real float32 arrays. Layer classes
+keep their ``init_params`` and ``forward`` beside their rules; the few helpers they have in
+common live here so that each stays a handful of lines.
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+import numpy as np
+
+from .window import effective_kernel, resolve_padding
+
+FLOAT = np.float32
+
+#: Bytes of scratch (convolution's window matrix) a forward kernel may hold at once. A context
+#: variable so that ``forward(inputs, params)`` keeps its two-argument contract; the caller
+#: running the pass (``archcalc verify --max-bytes``) sets it.
+scratch_bytes: contextvars.ContextVar[int] = contextvars.ContextVar("scratch_bytes", default=256 * 2**20)
+
+
+def uniform(rng, shape, bound: float) -> np.ndarray:
+    """float32 values drawn uniformly from [−bound, bound)."""
+    values = rng.random(shape, dtype=FLOAT)
+    values *= FLOAT(2 * bound)
+    values -= FLOAT(bound)
+    return values
+
+
+def weights(rng, shape, fan_in: int) -> np.ndarray:
+    """He-uniform weights (bound √(6/fan_in)): activations keep their scale through ReLU
+    networks of any depth, so a random forward pass stays finite."""
+    return uniform(rng, shape, float(np.sqrt(6.0 / max(fan_in, 1))))
+
+
+def concrete_padding(padding, height: int, width: int, kernel, stride, dilation=(1, 1)) -> tuple[int, ...]:
+    """(top, bottom, left, right) as ints for one H×W input, by the engine's own rule
+    (:func:`~archcalc.layers.window.resolve_padding`): 'same', 'valid' or explicit numbers."""
+    kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+    pads = resolve_padding(padding, np.array([height]), np.array([width]), kernel_eff, stride)
+    return tuple(int(np.asarray(p).reshape(-1)[0]) for p in pads)
+
+
+def ceil_extra(size: int, kernel_eff: int, stride: int, pad_before: int, pad_after: int) -> int:
+    """Extra trailing padding that makes a floor-mode window kernel produce ceil mode's output.
+
+    Ceil mode keeps an incomplete last window — unless it would start past the input and its
+    leading padding (PyTorch's rule). Padding the end by what the last stride lacks turns that
+    window into a complete one, so a floor-only kernel (conv2d) runs it.
+    """
+    span = size + pad_before + pad_after - kernel_eff
+    missing = -span % stride
+    last_start = span + missing           # where the extra window would start (padded coords)
+    return missing if missing and last_start < size + pad_before else 0

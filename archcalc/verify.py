@@ -1,0 +1,215 @@
+"""``archcalc verify``: a real NumPy forward pass checks every shape and MAC count the engine computes.
+
+The walk runs the graph front to back (the compiler stores nodes in topological order) on a
+seeded random float32 input, with seeded random weights drawn layer by layer. For each layer it
+compares, against the engine's :class:`~archcalc.engine.Row`:
+
+- the output shape the layer's forward actually produced (per sample) with the predicted shape;
+- the multiply-accumulates the kernel actually executed — counted by the kernel from the
+  dimensions of the matrix products it ran (:mod:`archcalc.kernels`) — with the predicted MACs
+  (for the whole batch).
+
+Memory: each activation is released as soon as its last reader has run (``Graph.consumers``),
+so a branch or a skip connection keeps its tensor until the join consumes it. An in-place layer
+(ReLU) writes its result back into its input's buffer when nothing else still reads that input,
+as PyTorch's ``inplace=True`` does; views (flatten, dropout) share their input's buffer. After
+every layer the walk adds up the bytes of the distinct buffers it holds; the largest sum is the
+*measured* inference peak, reported beside the engine's estimate (:func:`memory.inference_peak`).
+Weights exist only while their layer runs and are not activations; kernel scratch (the
+convolution's window matrix) is bounded by ``max_bytes``.
+
+The result is plain data (:class:`Verification`); :mod:`archcalc.render.verify` draws it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import memory
+from .conventions import IN_PLACE
+from .engine import Config, analyze
+from .errors import ArchcalcError, Location
+from .graph import Graph, Node
+from .layers.runtime import FLOAT, scratch_bytes
+
+DEFAULT_MAX_BYTES = 256 * 2**20
+
+
+@dataclass
+class LayerCheck:
+    """One layer: what the engine predicted and what the forward pass did."""
+
+    name: str
+    type_name: str
+    location: Location | None
+    predicted_shape: tuple[int, ...]          # per sample
+    predicted_macs: int                       # whole batch
+    actual_shape: tuple[int, ...] | None = None   # per sample; None when the layer did not run
+    actual_macs: int | None = None
+    error: str | None = None
+
+    @property
+    def shape_ok(self) -> bool:
+        return self.actual_shape == self.predicted_shape
+
+    @property
+    def macs_ok(self) -> bool:
+        return self.actual_macs == self.predicted_macs
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.shape_ok and self.macs_ok
+
+    @property
+    def ran(self) -> bool:
+        return self.actual_shape is not None
+
+    def problem(self) -> str:
+        """What disagrees, in words ('' when the layer agrees)."""
+        if self.error is not None:
+            return self.error
+        parts = []
+        if not self.shape_ok:
+            parts.append(f"shape predicted {_shape(self.predicted_shape)}, actual {_shape(self.actual_shape)}")
+        if not self.macs_ok:
+            parts.append(f"MACs predicted {self.predicted_macs:,}, executed {self.actual_macs:,}")
+        return "; ".join(parts)
+
+
+@dataclass
+class Verification:
+    """A whole forward pass: per-layer checks, the verdict, and what it cost."""
+
+    model: str
+    input_shape: tuple[int, ...]
+    batch: int
+    seed: int
+    layers: list[LayerCheck]
+    peak_bytes: int             # measured: most activation bytes held at once
+    estimated_peak_bytes: int   # the engine's memory.inference_peak
+    seconds: float
+    output_finite: bool
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.layers)
+
+    @property
+    def mismatches(self) -> list[LayerCheck]:
+        return [check for check in self.layers if not check.ok]
+
+    @property
+    def checked(self) -> int:
+        """Layers that ran and were compared."""
+        return sum(check.ran for check in self.layers)
+
+    @property
+    def executed_macs(self) -> int:
+        return sum(check.actual_macs or 0 for check in self.layers)
+
+
+def verify(graph: Graph, config: Config, *, seed: int = 0, max_bytes: int = DEFAULT_MAX_BYTES,
+           on_layer: Callable[[int, int, Node], None] | None = None) -> Verification:
+    """Run ``graph`` on a random input of ``config`` and check every layer against the engine.
+
+    ``on_layer(position, total, node)`` is called before each layer runs (for a progress bar).
+    Raises :class:`ArchcalcError` when the spec itself is invalid (the engine rejects it).
+    """
+    analysis = analyze(graph, [config])
+    estimated_peak = int(memory.inference_peak(analysis)[0])
+    rng = np.random.default_rng(seed)
+    token = scratch_bytes.set(max_bytes)
+    started = time.perf_counter()
+    try:
+        walk = _Walk(graph, rng.standard_normal((config.batch, *config.input_shape), dtype=FLOAT))
+        checks = []
+        layers = list(zip(graph.nodes[1:], analysis.rows[1:]))
+        for position, (node, row) in enumerate(layers):
+            if on_layer is not None:
+                on_layer(position, len(layers), node)
+            check = LayerCheck(node.name, node.type_name, node.location,
+                               tuple(int(d[0]) for d in row.output_shape), int(row.macs[0]))
+            if walk.failed:
+                check.error = "not run: an earlier layer failed"
+            else:
+                walk.step(node, check, rng, config.batch)
+            checks.append(check)
+    finally:
+        scratch_bytes.reset(token)
+    return Verification(graph.name, tuple(config.input_shape), config.batch, seed, checks, walk.peak_bytes,
+                        estimated_peak, time.perf_counter() - started, walk.output_finite())
+
+
+class _Walk:
+    """The arrays a forward pass holds, released after their last reader, and their peak bytes."""
+
+    def __init__(self, graph: Graph, data: np.ndarray):
+        self.graph = graph
+        self.readers_left = [len(readers) for readers in graph.consumers()]
+        self.held: dict[int, np.ndarray] = {0: data}
+        self.peak_bytes = held_bytes(self.held.values())
+        self.failed = False
+
+    def step(self, node: Node, check: LayerCheck, rng, batch: int) -> None:
+        layer = node.layer
+        inputs = [self.held[i] for i in node.inputs]
+        try:
+            params = layer.init_params([x.shape[1:] for x in inputs], rng)
+            output, macs = layer.forward(inputs, params)
+        except (ArchcalcError, ValueError) as error:
+            self.failed = True
+            check.error = f"forward failed: {getattr(error, 'message', error)}"
+            return
+        except MemoryError:
+            raise ArchcalcError("E504", f"out of memory running {node.type_name} '{node.name}' with batch {batch}; "
+                                        "try a smaller --batch or --max-bytes", node.location, node.name) from None
+        del params
+        check.actual_shape = tuple(output.shape[1:])
+        check.actual_macs = int(macs)
+        if output.shape[0] != batch:
+            check.error = f"batch dimension {output.shape[0]}, expected {batch}"
+        if layer.storage == IN_PLACE and self._may_overwrite(node.inputs[0], output):
+            np.copyto(inputs[0], output)
+            output = inputs[0]
+        self.held[node.index] = output
+        self.peak_bytes = max(self.peak_bytes, held_bytes(self.held.values()))
+        for source in node.inputs:
+            self.readers_left[source] -= 1
+            if self.readers_left[source] == 0:
+                self.held.pop(source, None)
+        if self.readers_left[node.index] == 0 and node is not self.graph.output:
+            del self.held[node.index]
+
+    def _may_overwrite(self, source: int, output: np.ndarray) -> bool:
+        """True when no later layer reads ``source``'s buffer: this layer is its last reader and no
+        other held tensor is a view of it."""
+        array = self.held[source]
+        if self.readers_left[source] != 1 or not array.flags.writeable or array.shape != output.shape:
+            return False
+        root = id(_root(array))
+        return not any(id(_root(other)) == root for index, other in self.held.items() if index != source)
+
+    def output_finite(self) -> bool:
+        final = self.held.get(self.graph.output.index)
+        return final is not None and bool(np.isfinite(final).all())
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory ``array`` is a view of."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def held_bytes(arrays) -> int:
+    """Bytes of the distinct buffers behind ``arrays`` (views count once, with their owner)."""
+    roots = {id(root): root.nbytes for root in map(_root, arrays)}
+    return sum(roots.values())
+
+
+def _shape(shape) -> str:
+    return "×".join(map(str, shape)) if shape is not None else "—"
