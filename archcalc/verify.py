@@ -7,7 +7,9 @@ compares, against the engine's :class:`~archcalc.engine.Row`:
 - the output shape the layer's forward actually produced (per sample) with the predicted shape;
 - the multiply-accumulates the kernel actually executed — counted by the kernel from the
   dimensions of the matrix products it ran (:mod:`archcalc.kernels`) — with the predicted MACs
-  (for the whole batch).
+  (for the whole batch);
+- the elements of the parameter arrays the layer drew for itself (``init_params``, shaped as its
+  kernel needs them) with the predicted parameters (trainable + buffers).
 
 Memory: each activation is released as soon as its last reader has run (``Graph.consumers``),
 so a branch or a skip connection keeps its tensor until the join consumes it. An in-place layer
@@ -48,9 +50,12 @@ class LayerCheck:
     location: Location | None
     predicted_shape: tuple[int, ...]          # per sample
     predicted_macs: int                       # whole batch
+    predicted_params: int                     # trainable + buffers
     actual_shape: tuple[int, ...] | None = None   # per sample; None when the layer did not run
     actual_macs: int | None = None
+    actual_params: int | None = None          # elements of the arrays init_params drew
     error: str | None = None
+    skipped: bool = False                     # not run: an earlier layer failed
 
     @property
     def shape_ok(self) -> bool:
@@ -61,8 +66,12 @@ class LayerCheck:
         return self.actual_macs == self.predicted_macs
 
     @property
+    def params_ok(self) -> bool:
+        return self.actual_params == self.predicted_params
+
+    @property
     def ok(self) -> bool:
-        return self.error is None and self.shape_ok and self.macs_ok
+        return self.error is None and self.shape_ok and self.macs_ok and self.params_ok
 
     @property
     def ran(self) -> bool:
@@ -77,6 +86,8 @@ class LayerCheck:
             parts.append(f"shape predicted {_shape(self.predicted_shape)}, actual {_shape(self.actual_shape)}")
         if not self.macs_ok:
             parts.append(f"MACs predicted {self.predicted_macs:,}, executed {self.actual_macs:,}")
+        if not self.params_ok:
+            parts.append(f"parameters predicted {self.predicted_params:,}, drawn {self.actual_params:,}")
         return "; ".join(parts)
 
 
@@ -100,7 +111,12 @@ class Verification:
 
     @property
     def mismatches(self) -> list[LayerCheck]:
-        return [check for check in self.layers if not check.ok]
+        """Layers that disagree with the engine or whose forward failed (not those skipped after)."""
+        return [check for check in self.layers if not check.ok and not check.skipped]
+
+    @property
+    def skipped(self) -> int:
+        return sum(check.skipped for check in self.layers)
 
     @property
     def checked(self) -> int:
@@ -132,9 +148,10 @@ def verify(graph: Graph, config: Config, *, seed: int = 0, max_bytes: int = DEFA
             if on_layer is not None:
                 on_layer(position, len(layers), node)
             check = LayerCheck(node.name, node.type_name, node.location,
-                               tuple(int(d[0]) for d in row.output_shape), int(row.macs[0]))
+                               tuple(int(d[0]) for d in row.output_shape), int(row.macs[0]),
+                               int(row.params.trainable[0] + row.params.buffers[0]))
             if walk.failed:
-                check.error = "not run: an earlier layer failed"
+                check.error, check.skipped = "not run: an earlier layer failed", True
             else:
                 walk.step(node, check, rng, config.batch)
             checks.append(check)
@@ -167,6 +184,7 @@ class _Walk:
         except MemoryError:
             raise ArchcalcError("E504", f"out of memory running {node.type_name} '{node.name}' with batch {batch}; "
                                         "try a smaller --batch or --max-bytes", node.location, node.name) from None
+        check.actual_params = sum(int(array.size) for array in params.values())
         del params
         check.actual_shape = tuple(output.shape[1:])
         check.actual_macs = int(macs)

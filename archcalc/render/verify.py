@@ -49,6 +49,7 @@ def record(result: Verification) -> dict:
         "estimated_peak_bytes": result.estimated_peak_bytes,
         "output_finite": result.output_finite,
         "seconds": round(result.seconds, 3),
+        "not_run": result.skipped,
         "mismatches": [{"layer": c.name, "location": str(c.location) if c.location else None, "problem": c.problem()}
                        for c in result.mismatches],
         "layers": [{
@@ -59,6 +60,8 @@ def record(result: Verification) -> dict:
             "actual_shape": list(c.actual_shape) if c.actual_shape is not None else None,
             "predicted_macs": c.predicted_macs,
             "executed_macs": c.actual_macs,
+            "predicted_params": c.predicted_params,
+            "drawn_params": c.actual_params,
             "ok": c.ok,
             "error": c.error,
         } for c in result.layers],
@@ -75,11 +78,12 @@ def verify_table(result: Verification, title: str | None = None) -> Group:
     table.add_column("Actual shape", no_wrap=True)
     table.add_column("Predicted MACs", justify="right", no_wrap=True)
     table.add_column("Executed MACs", justify="right", no_wrap=True)
+    table.add_column("Params", justify="right", no_wrap=True)
     table.add_column("", no_wrap=True)
     for check in result.layers:
         mark = Text(OK, style="green") if check.ok else Text(FAIL, style="bold red")
         table.add_row(check.name, check.type_name, _shape(check.predicted_shape), _shape(check.actual_shape),
-                      _count(check.predicted_macs), _count(check.actual_macs), mark,
+                      _count(check.predicted_macs), _count(check.actual_macs), _count(check.actual_params), mark,
                       style=None if check.ok else "red")
     return Group(table, *verdict(result))
 
@@ -88,12 +92,16 @@ def verdict(result: Verification) -> list[Text]:
     """The verdict under the table: agreement (or each disagreement, located), then memory."""
     run = f"input {_shape(result.input_shape)}, batch {result.batch}, seed {result.seed}, {result.seconds:.2f} s"
     if result.ok:
-        lines = [Text(f"{OK} all {len(result.layers)} layers agree with the engine: shapes and MACs "
+        lines = [Text(f"{OK} all {len(result.layers)} layers agree with the engine: shapes, MACs and parameters "
                       f"({result.executed_macs:,} MACs executed; {run})", style="bold green")]
     else:
-        lines = [Text(f"{FAIL} {len(result.mismatches)} of {len(result.layers)} layers disagree with the engine "
-                      f"({run}):", style="bold red")]
+        count = len(result.mismatches)
+        lines = [Text(f"{FAIL} {count} of {len(result.layers)} layer{'s' if len(result.layers) > 1 else ''} "
+                      f"disagree{'s' if count == 1 else ''} with the engine ({run}):", style="bold red")]
         lines += [Text(f"  {where(check)}: {check.problem()}", style="red") for check in result.mismatches]
+        if result.skipped:
+            lines.append(Text(f"  {result.skipped} later layer{'s' if result.skipped > 1 else ''} could not run",
+                              style="red"))
     lines.append(Text(f"Memory: {_bytes(result.peak_bytes)} of activations held at once at the peak "
                       f"(engine estimate {_bytes(result.estimated_peak_bytes)}; weights and kernel scratch "
                       f"not included)"))
