@@ -219,28 +219,30 @@ def conv2d(
         window = _view(x, (n, groups, c_per_group, h * w)) if x.flags.c_contiguous else None
         if window is not None:
             np.matmul(weight_matrices, window, out=y_matrices)
-            macs = _matmul_macs(weight_matrices.shape, window.shape)
-            return _add_bias(y, bias), macs
+            if bias is not None:
+                y_matrices += bias.reshape(groups, out_per_group, 1)
+            return y, _matmul_macs(weight_matrices.shape, window.shape)
 
     row_bytes = c * kh * kw * wo * _ITEMSIZE
     budget = min(max_bytes, max(_TILE_BYTES, k * groups * _MIN_TILE_COLUMNS * _ITEMSIZE))
+    tiles = list(_conv_tiles(n, ho, row_bytes, budget))
+    tile_samples = max(n1 - n0 for n0, n1, _, _ in tiles)
+    tile_rows = max(r1 - r0 for _, _, r0, r1 in tiles)
+    buffer = np.empty(tile_samples * c * kh * kw * tile_rows * wo, dtype=FLOAT)  # reused by every tile
     padded_from = padded = None
-    for n0, n1, r0, r1 in _conv_tiles(n, ho, row_bytes, budget):
+    for n0, n1, r0, r1 in tiles:
         if padded_from != n0 or padded.shape[0] != n1 - n0:
             padded, padded_from = _pad(x[n0:n1], padding, 0.0), n0
             windows = _windows(padded, (kh, kw), stride, dilation, (ho, wo))
-        tile = np.empty((n1 - n0, c, kh, kw, r1 - r0, wo), dtype=FLOAT)
+        tile = _view(buffer[: (n1 - n0) * c * kh * kw * (r1 - r0) * wo], (n1 - n0, c, kh, kw, r1 - r0, wo))
         np.copyto(tile, windows[:, :, :, :, r0:r1])
-        window = tile.reshape(n1 - n0, groups, k, (r1 - r0) * wo)
-        np.matmul(weight_matrices, window, out=y_matrices[n0:n1, :, :, r0 * wo : r1 * wo])
+        window = _view(tile, (n1 - n0, groups, k, (r1 - r0) * wo))
+        out = y_matrices[n0:n1, :, :, r0 * wo : r1 * wo]
+        np.matmul(weight_matrices, window, out=out)
         macs += _matmul_macs(weight_matrices.shape, window.shape)
-    return _add_bias(y, bias), macs
-
-
-def _add_bias(y, bias):
-    if bias is not None:
-        y += bias.reshape((1, -1) + (1,) * (y.ndim - 2))
-    return y
+        if bias is not None:  # while the tile's output is still in cache
+            out += bias.reshape(groups, out_per_group, 1)
+    return y, macs
 
 
 def linear(x, weight, bias=None):
