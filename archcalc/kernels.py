@@ -48,8 +48,8 @@ FLOAT = np.float32
 _ITEMSIZE = np.dtype(FLOAT).itemsize
 
 # Performance tiling of the window matrix (see the module docstring for the measurements).
-_TILE_BYTES = 4 * 2**20
-_MIN_TILE_COLUMNS = 1024
+_TILE_BYTES = 8 * 2**20
+_MIN_TILE_COLUMNS = 2048
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,18 +152,13 @@ def _matmul_macs(a_shape, b_shape):
 # --------------------------------------------------------------------------------------------
 
 
-def _conv_tiles(batch, out_rows, row_bytes, budget):
-    """Yield (n0, n1, r0, r1): whole samples while one fits the budget, else bands of rows."""
+def _conv_tiling(batch, out_rows, row_bytes, budget):
+    """(samples, output rows) per tile of the window matrix: whole samples while one fits the
+    budget, else bands of rows of one sample, never less than one row."""
     sample_bytes = row_bytes * out_rows
     if sample_bytes <= budget:
-        step = max(1, budget // sample_bytes)
-        for n0 in range(0, batch, step):
-            yield n0, min(batch, n0 + step), 0, out_rows
-        return
-    rows = max(1, budget // row_bytes)
-    for n0 in range(batch):
-        for r0 in range(0, out_rows, rows):
-            yield n0, n0 + 1, r0, min(out_rows, r0 + rows)
+        return min(batch, budget // sample_bytes), out_rows
+    return 1, max(1, budget // row_bytes)
 
 
 def conv2d(
@@ -210,37 +205,36 @@ def conv2d(
 
     out_per_group, k = o // groups, c_per_group * kh * kw
     weight_matrices = weight.reshape(groups, out_per_group, k)
+    bias_column = None if bias is None else bias.reshape(groups, out_per_group, 1)
     y = np.empty((n, o, ho, wo), dtype=FLOAT)
     y_matrices = _view(y, (n, groups, out_per_group, ho * wo))
+
+    if kh == kw == 1 and stride == (1, 1) and not any(padding) and x.flags.c_contiguous:
+        window = _view(x, (n, groups, c_per_group, h * w))  # the input already is the window matrix
+        np.matmul(weight_matrices, window, out=y_matrices)
+        if bias_column is not None:
+            y_matrices += bias_column
+        return y, _matmul_macs(weight_matrices.shape, window.shape)
+
+    budget = min(max_bytes, max(_TILE_BYTES, c * kh * kw * _MIN_TILE_COLUMNS * _ITEMSIZE))
+    samples, rows = _conv_tiling(n, ho, c * kh * kw * wo * _ITEMSIZE, budget)
+    scratch = np.empty(samples * c * kh * kw * rows * wo, dtype=FLOAT)  # reused by every tile
     macs = 0
-
-    if kh == kw == 1 and stride == (1, 1) and not any(padding):
-        # The input already is the window matrix: (N, groups, C/groups, H·W), no copy.
-        window = _view(x, (n, groups, c_per_group, h * w)) if x.flags.c_contiguous else None
-        if window is not None:
-            np.matmul(weight_matrices, window, out=y_matrices)
-            macs = _matmul_macs(weight_matrices.shape, window.shape)
-            return _add_bias(y, bias), macs
-
-    row_bytes = c * kh * kw * wo * _ITEMSIZE
-    budget = min(max_bytes, max(_TILE_BYTES, k * groups * _MIN_TILE_COLUMNS * _ITEMSIZE))
-    padded_from = padded = None
-    for n0, n1, r0, r1 in _conv_tiles(n, ho, row_bytes, budget):
-        if padded_from != n0 or padded.shape[0] != n1 - n0:
-            padded, padded_from = _pad(x[n0:n1], padding, 0.0), n0
-            windows = _windows(padded, (kh, kw), stride, dilation, (ho, wo))
-        tile = np.empty((n1 - n0, c, kh, kw, r1 - r0, wo), dtype=FLOAT)
-        np.copyto(tile, windows[:, :, :, :, r0:r1])
-        window = tile.reshape(n1 - n0, groups, k, (r1 - r0) * wo)
-        np.matmul(weight_matrices, window, out=y_matrices[n0:n1, :, :, r0 * wo : r1 * wo])
-        macs += _matmul_macs(weight_matrices.shape, window.shape)
-    return _add_bias(y, bias), macs
-
-
-def _add_bias(y, bias):
-    if bias is not None:
-        y += bias.reshape((1, -1) + (1,) * (y.ndim - 2))
-    return y
+    for n0 in range(0, n, samples):
+        n1 = min(n, n0 + samples)
+        windows = _windows(_pad(x[n0:n1], padding, 0.0), (kh, kw), stride, dilation, (ho, wo))
+        for r0 in range(0, ho, rows):
+            r1 = min(ho, r0 + rows)
+            tile_shape = (n1 - n0, c, kh, kw, r1 - r0, wo)
+            tile = _view(scratch[: np.prod(tile_shape)], tile_shape)
+            np.copyto(tile, windows[:, :, :, :, r0:r1])
+            window = _view(tile, (n1 - n0, groups, k, (r1 - r0) * wo))
+            out = y_matrices[n0:n1, :, :, r0 * wo : r1 * wo]
+            np.matmul(weight_matrices, window, out=out)
+            macs += _matmul_macs(weight_matrices.shape, window.shape)
+            if bias_column is not None:  # while this tile of the output is still in cache
+                out += bias_column
+    return y, macs
 
 
 def linear(x, weight, bias=None):
