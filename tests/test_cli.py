@@ -108,3 +108,13 @@ def test_python_dash_m(module_args):
 
     completed = subprocess.run([sys.executable, *module_args], capture_output=True, text=True)
     assert completed.returncode == 0 and "summary" in completed.stdout
+
+
+def test_every_error_code_is_documented():
+    from pathlib import Path
+
+    from archcalc.errors import ERROR_CODES
+
+    text = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    for code in ERROR_CODES:
+        assert f"| {code} |" in text, code
