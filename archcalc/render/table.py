@@ -25,6 +25,17 @@ def make_console(file=None) -> Console:
     return console
 
 
+def show(console: Console, renderable) -> None:
+    """Print; in a pipe, without the trailing spaces that pad table cells."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as capture:
+        console.print(renderable)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    console.file.write(text + "\n")
+
+
 class Formatter:
     """Numbers as the table shows them: human units by default, exact on request."""
 
