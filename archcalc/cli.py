@@ -120,12 +120,11 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, exact, binary):
     elif fmt == "markdown":
         click.echo(formats.to_markdown(spec, analysis, totals, binary))
     else:
-        from .render.table import Formatter, make_console, summary_table
+        from .render.table import Formatter, make_console, show, summary_table
 
-        console = make_console()
         for warning in analysis.graph.warnings:
             click.echo(str(warning), err=True)
-        console.print(summary_table(spec, analysis, totals, Formatter(exact, binary), all_layers))
+        show(make_console(), summary_table(spec, analysis, totals, Formatter(exact, binary), all_layers))
 
 
 @main.command()
@@ -153,9 +152,9 @@ def compare(models, batch, dtype, fmt, exact, binary):
             click.echo("\n".join("| " + " | ".join(f"{v:,}" if isinstance(v, int) else v for v in row) + " |"
                                  for row in rows[1:]))
         return
-    from .render.table import Formatter, compare_table, make_console
+    from .render.table import Formatter, compare_table, make_console, show
 
-    make_console().print(compare_table([r[0].name for r in results], [r[2] for r in results],
+    show(make_console(), compare_table([r[0].name for r in results], [r[2] for r in results],
                                        [r[1] for r in results], Formatter(exact, binary)))
 
 
@@ -177,7 +176,7 @@ def list_models(fmt):
     from rich import box
     from rich.table import Table
 
-    from .render.table import make_console
+    from .render.table import make_console, show
     from .units import human
 
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
@@ -186,7 +185,7 @@ def list_models(fmt):
         table.add_column(column, justify=justify, no_wrap=column != "Title")
     for e in entries:
         table.add_row(e["name"], e["title"], "×".join(map(str, e["input"])), human(e["params"]), human(e["macs"]))
-    make_console().print(table)
+    show(make_console(), table)
 
 
 @main.command()

@@ -440,8 +440,10 @@ class _Compiler:
             if not isinstance(branch, list):
                 raise _error("E203", "each branch is a list of layers ([] for the input itself)", branch_where,
                              self._full(scope, name))
-            child = _Scope(f"{scope.prefix}{name}/b{position + 1}/", variables, inputs[0], scope,
-                           scope.depth + 1, blocks_in_use=scope.blocks_in_use)
+            # Branch layers are named in the enclosing scope (inception3a/3x3, layer1.0/conv1),
+            # like torchvision's names; only nesting depth records the branch.
+            child = _Scope(scope.prefix, variables, scope.input_index, scope.parent, scope.depth + 1,
+                           scope.names, scope.counters, scope.blocks_in_use)
             outputs.append(self._sequence(branch, child, inputs[0]))
         return self._layer(type_name, None, name, outputs, where, key_where, scope, variables)
 

@@ -25,6 +25,8 @@ def human(value: int | float, binary: bool = False, suffix: str = "") -> str:
         if abs(value) >= scale:
             scaled = value / scale
             digits = 0 if abs(scaled) >= 100 else 1 if abs(scaled) >= 10 else 2
+            if prefix == "K" and suffix:  # SI: kB for 1,000 bytes, KiB for 1,024
+                prefix = "k"
             return f"{scaled:.{digits}f}{prefix}{suffix}"
     return f"{value:,}{suffix}" if isinstance(value, int) else f"{value:.3g}{suffix}"
 

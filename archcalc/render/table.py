@@ -25,6 +25,17 @@ def make_console(file=None) -> Console:
     return console
 
 
+def show(console: Console, renderable) -> None:
+    """Print; in a pipe, without the trailing spaces that pad table cells."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as capture:
+        console.print(renderable)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    console.file.write(text + "\n")
+
+
 class Formatter:
     """Numbers as the table shows them: human units by default, exact on request."""
 
@@ -63,6 +74,8 @@ def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = Fal
     table.add_column("Layer", footer="Total", no_wrap=True)
     table.add_column("Type", style="cyan", no_wrap=True)
     table.add_column("Kernel", style="dim", no_wrap=True)
+    if not multi:
+        table.add_column("Input", style="dim", no_wrap=True)
     per_config = [("Output", None), ("MACs", "macs"), ("Activations", "activations")]
     if same_params:
         table.add_column("Params", justify="right", footer=fmt.count(totals["params"][0]))
@@ -82,6 +95,9 @@ def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = Fal
         node = row.node
         name = Text("  " * node.depth + node.name)
         cells = [name, node.type_name, row.layer.describe() if row.layer else ""]
+        if not multi:
+            shapes = [_shape(shape, 0) for shape in row.input_shapes]
+            cells.append(" + ".join(shapes) if len(shapes) <= 2 else f"{len(shapes)} inputs")
         if same_params:
             cells.append(fmt.count(row.params.trainable[0]))
         for index in range(len(configs)):

@@ -1,0 +1,30 @@
+"""Every shipped model that torchvision also ships: its parameter count exactly, and its conv+fc
+multiply-adds to the digits torchvision publishes ("GFLOPS" in its docs are MACs)."""
+
+import pytest
+
+from archcalc.zoo import catalog
+from tests.reference_numbers import TORCHVISION
+
+# Our lecture-faithful alexnet and paper-faithful googlenet differ from torchvision's variants,
+# which ship under these names.
+OUR_NAME = {"alexnet": "alexnet_torchvision", "googlenet": "googlenet_torchvision"}
+SHIPPED = [name for name in TORCHVISION if OUR_NAME.get(name, name) in catalog()]
+
+
+def test_the_foundation_models_are_covered():
+    assert {"vgg11", "vgg13", "vgg16", "vgg19", "resnet18", "resnet34", "resnet50", "resnet101",
+            "resnet152"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_params_equal_torchvision(model, name):
+    reference = TORCHVISION[name]
+    assert model(OUR_NAME.get(name, name), [reference["input"]]).totals["params"] == reference["params"], reference["source"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_macs_agree_with_torchvision_gflops(model, name):
+    reference = TORCHVISION[name]
+    macs = model(OUR_NAME.get(name, name), [reference["input"]]).totals["macs"]
+    assert abs(macs / 1e9 - reference["gflops"]) <= 0.0005 + 1e-9, (macs, reference["gflops"])
