@@ -209,7 +209,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fm
     from .engine import Config
     from .render import formats
     from .render import verify as report
-    from .render.table import make_console
+    from .render.table import make_console, show
     from .spec import parse_shape
     from .units import parse_quantity
     from .verify import verify as run
@@ -244,7 +244,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fm
     else:
         for warning in graph.warnings:
             click.echo(str(warning), err=True)
-        console.print(report.verify_table(results[0], titles[0]))
+        show(console, report.verify_table(results[0], titles[0]))
     ctx.exit(0 if all(r.ok for r in results) else 1)
 
 
