@@ -133,6 +133,30 @@ class Add(_Join):
 
 
 @register
+class Mean(_Join):
+    """Element-wise mean of inputs of equal shape (FractalNet's join layer).
+
+    Counted as the sum (inputs − 1 adds per element) and one multiply by 1/n per element.
+    Example: ``mean: {from: [column1, column2]}``.
+    """
+
+    type_name = "mean"
+    aliases = ("average",)
+
+    def output_shape(self, inputs):
+        return Add.output_shape(self, inputs)
+
+    def other_ops(self, inputs, output):
+        return {"adds": product(elements(output), len(inputs) - 1), "multiplies": elements(output)}
+
+    def init_params(self, input_shapes, rng):
+        return {}
+
+    def forward(self, inputs, params):
+        return sum(inputs) / np.float32(len(inputs)), 0
+
+
+@register
 class Multiply(_Join):
     """Element-wise product; a C×1×1 input scales each channel (squeeze-and-excitation)."""
 
