@@ -328,7 +328,7 @@ def test_mean_join_rejects_unequal_shapes(inline):
               - conv: {name: b, from: input, out: 5, kernel: 1}
               - mean: {from: [a, b]}
         """)
-    assert error.value.code == "E303"
+    assert error.value.code == "E303" and "mean (equal shapes)" in str(error.value)
 
 
 def test_mean_forward():

@@ -125,7 +125,7 @@ class Add(_Join):
     def output_shape(self, inputs):
         first = inputs[0]
         if any(len(s) != len(first) or any(np.any(a != b) for a, b in zip(s, first)) for s in inputs):
-            raise _mismatch("add (equal shapes)", inputs)
+            raise _mismatch(f"{self.type_name} (equal shapes)", inputs)
         return first
 
     def other_ops(self, inputs, output):
@@ -133,7 +133,7 @@ class Add(_Join):
 
 
 @register
-class Mean(_Join):
+class Mean(Add):
     """Element-wise mean of inputs of equal shape (FractalNet's join layer).
 
     Counted as the sum (inputs − 1 adds per element) and one multiply by 1/n per element.
@@ -141,10 +141,6 @@ class Mean(_Join):
     """
 
     type_name = "mean"
-    aliases = ("average",)
-
-    def output_shape(self, inputs):
-        return Add.output_shape(self, inputs)
 
     def other_ops(self, inputs, output):
         return {"adds": product(elements(output), len(inputs) - 1), "multiplies": elements(output)}
