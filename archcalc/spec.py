@@ -37,7 +37,7 @@ GROUP = "seq"
 TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "input", "rounding",
             "defaults", "vars", "blocks", "layers", "expect", "variants", "$schema")
 VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "input", "vars", "expect")
-JOIN_TYPES = ("concat", "add", "mul")
+JOIN_TYPES = ("concat", "add", "mean", "mul")
 
 
 def _error(code, message, location, layer=None):
