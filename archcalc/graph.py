@@ -23,6 +23,8 @@ class Node:
     location: Location | None = None
     #: Nesting depth in blocks and branches, for indenting tables.
     depth: int = 0
+    #: An extra output of the network besides the last layer (e.g. an auxiliary classifier).
+    output: bool = False
 
     @property
     def type_name(self) -> str:

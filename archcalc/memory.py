@@ -31,7 +31,10 @@ def inference_peak(analysis) -> np.ndarray:
         for source in node.inputs:
             last_use[owner[source]] = max(last_use[owner[source]], node.index)
         last_use[owner[node.index]] = max(last_use[owner[node.index]], node.index)
-    last_use[owner[-1]] = len(nodes)          # the network's output is kept
+    last_use[owner[-1]] = len(nodes)          # the network's outputs are kept
+    for node in nodes:
+        if node.output:
+            last_use[owner[node.index]] = len(nodes)
     frees_at: dict[int, list[int]] = {}
     for tensor in set(owner):
         frees_at.setdefault(last_use[tensor], []).append(tensor)

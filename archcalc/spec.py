@@ -30,14 +30,14 @@ from .layers.base import REGISTRY, ALIASES
 from .yamlsource import Mapping, Sequence, load, read_text
 
 #: Keys any layer entry may carry besides its type.
-ENTRY_KEYS = ("name", "repeat", "index", "from", "if")
+ENTRY_KEYS = ("name", "repeat", "index", "from", "if", "output")
 #: An entry type that groups layers (to repeat them together) without naming a scope.
 GROUP = "seq"
 #: Keys of a spec document.
 TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "input", "rounding",
             "defaults", "vars", "blocks", "layers", "expect", "variants", "$schema")
 VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "input", "vars", "expect")
-JOIN_TYPES = ("concat", "add", "mul")
+JOIN_TYPES = ("concat", "add", "mean", "mul")
 
 
 def _error(code, message, location, layer=None):
@@ -326,6 +326,8 @@ class _Compiler:
         else:
             result = self._layer(type_name, args, name, inputs, where, key_where, scope, variables)
         scope.names[name] = result
+        if "output" in common and _substitute(common["output"][0], variables, common["output"][1], name) is True:
+            self.graph.nodes[result].output = True
         return result
 
     def _group(self, items, where, scope, current, variables, common) -> int:
@@ -502,7 +504,7 @@ class _Compiler:
     def _warn_unused(self) -> None:
         readers = self.graph.consumers()
         for node in self.graph.nodes[:-1]:
-            if not readers[node.index]:
+            if not readers[node.index] and not node.output:
                 self.graph.warnings.append(ArchcalcError(
                     "W401", "output is never used (only the last layer is the network's output)",
                     node.location, node.name, severity="warning"))

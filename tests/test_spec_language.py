@@ -209,3 +209,14 @@ def test_unused_output_is_a_warning_not_an_error():
 def test_expressions_are_safe():
     error = error_of("input: 3x8x8\nlayers:\n  - conv: {out: \"${__import__('os')}\", kernel: 1}\n")
     assert error.code == "E205"
+
+
+def test_extra_outputs_are_not_unused():
+    spec = spec_from_text("""
+        input: 3x8x8
+        layers:
+          - conv: {name: head, out: 4, kernel: 1, output: true}
+          - conv: {from: input, out: 4, kernel: 1}
+    """)
+    graph = spec.graph()
+    assert not graph.warnings and graph.nodes[1].output

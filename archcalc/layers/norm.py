@@ -13,9 +13,11 @@ from .runtime import uniform
 class BatchNorm(Layer):
     """Batch normalisation over channels (or features of a flat vector).
 
-    Trainable: scale and shift, 2 per channel when ``affine``. Buffers (not trainable): running
-    mean and variance, 2 per channel. At inference it is x·a + b: 2 ops per element.
-    Example: ``bn`` or ``bn: {eps: 0.001}``.
+    Trainable: scale and shift, 2 per channel when ``affine``; ``scale: false`` drops the scale
+    (Keras ``BatchNormalization(scale=False)``: only the shift β is learned, 1 per channel).
+    Buffers (not trainable): running mean and variance, 2 per channel. At inference it is
+    x·a + b: 2 ops per element.
+    Example: ``bn`` or ``bn: {eps: 0.001}`` or ``bn: {scale: false}``.
     """
 
     type_name = "bn"
@@ -24,6 +26,7 @@ class BatchNorm(Layer):
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
+        "scale": Key(boolean, True, "learn the scale γ (false: shift β only, as Keras scale=False)"),
     }
 
     def output_shape(self, inputs):
@@ -31,7 +34,8 @@ class BatchNorm(Layer):
 
     def param_counts(self, inputs):
         channels = inputs[0][0]
-        return ParamCounts(trainable=2 * channels if self.affine else 0, buffers=2 * channels)
+        learned = (2 if self.scale else 1) if self.affine else 0
+        return ParamCounts(trainable=learned * channels, buffers=2 * channels)
 
     def other_ops(self, inputs, output):
         return {"normalization": 2 * elements(output)}

@@ -146,7 +146,7 @@ class Add(_Join):
     def output_shape(self, inputs):
         first = inputs[0]
         if any(len(s) != len(first) or any(np.any(a != b) for a, b in zip(s, first)) for s in inputs):
-            raise _mismatch("add (equal shapes)", inputs)
+            raise _mismatch(f"{self.type_name} (equal shapes)", inputs)
         return first
 
     def other_ops(self, inputs, output):
@@ -157,6 +157,26 @@ class Add(_Join):
         for x in inputs[2:]:
             total += x
         return total, 0
+
+
+@register
+class Mean(Add):
+    """Element-wise mean of inputs of equal shape (FractalNet's join layer).
+
+    Counted as the sum (inputs − 1 adds per element) and one multiply by 1/n per element.
+    Example: ``mean: {from: [column1, column2]}``.
+    """
+
+    type_name = "mean"
+
+    def other_ops(self, inputs, output):
+        return {"adds": product(elements(output), len(inputs) - 1), "multiplies": elements(output)}
+
+    def init_params(self, input_shapes, rng):
+        return {}
+
+    def forward(self, inputs, params):
+        return sum(inputs) / np.float32(len(inputs)), 0
 
 
 @register
