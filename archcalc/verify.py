@@ -12,7 +12,8 @@ compares, against the engine's :class:`~archcalc.engine.Row`:
   kernel needs them) with the predicted parameters (trainable + buffers).
 
 Memory: each activation is released as soon as its last reader has run (``Graph.consumers``),
-so a branch or a skip connection keeps its tensor until the join consumes it. An in-place layer
+so a branch or a skip connection keeps its tensor until the join consumes it; the network's
+outputs (the last layer and any marked ``output: true``) are kept. An in-place layer
 (ReLU) writes its result back into its input's buffer when nothing else still reads that input,
 as PyTorch's ``inplace=True`` does; views (flatten, dropout) share their input's buffer. After
 every layer the walk adds up the bytes of the distinct buffers it holds; the largest sum is the
@@ -167,6 +168,8 @@ class _Walk:
     def __init__(self, graph: Graph, data: np.ndarray):
         self.graph = graph
         self.readers_left = [len(readers) for readers in graph.consumers()]
+        #: The network's outputs (the last layer, and any marked ``output: true``) are kept to the end.
+        self.kept = {graph.output.index} | {node.index for node in graph.nodes if node.output}
         self.held: dict[int, np.ndarray] = {0: data}
         self.peak_bytes = held_bytes(self.held.values())
         self.failed = False
@@ -197,16 +200,17 @@ class _Walk:
         self.peak_bytes = max(self.peak_bytes, held_bytes(self.held.values()))
         for source in node.inputs:
             self.readers_left[source] -= 1
-            if self.readers_left[source] == 0:
+            if self.readers_left[source] == 0 and source not in self.kept:
                 self.held.pop(source, None)
-        if self.readers_left[node.index] == 0 and node is not self.graph.output:
+        if self.readers_left[node.index] == 0 and node.index not in self.kept:
             del self.held[node.index]
 
     def _may_overwrite(self, source: int, output: np.ndarray) -> bool:
         """True when no later layer reads ``source``'s buffer: this layer is its last reader and no
         other held tensor is a view of it."""
         array = self.held[source]
-        if self.readers_left[source] != 1 or not array.flags.writeable or array.shape != output.shape:
+        if (self.readers_left[source] != 1 or source in self.kept or not array.flags.writeable
+                or array.shape != output.shape):
             return False
         root = id(_root(array))
         return not any(id(_root(other)) == root for index, other in self.held.items() if index != source)

@@ -16,7 +16,7 @@ from archcalc.layers import REGISTRY
 from archcalc.render.verify import LayerProgress
 from archcalc.verify import verify
 
-from .conftest import spec_from_text
+from tests.conftest import spec_from_text
 
 SPEC = """\
 name: tiny

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .conftest import spec_from_text
+from tests.conftest import spec_from_text
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

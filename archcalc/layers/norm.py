@@ -44,8 +44,10 @@ class BatchNorm(Layer):
         channels = input_shapes[0][0]
         params = {"running_mean": uniform(rng, (channels,), 0.1),
                   "running_var": 1 + uniform(rng, (channels,), 0.5)}
+        if self.affine and self.scale:
+            params["scale"] = 1 + uniform(rng, (channels,), 0.5)
         if self.affine:
-            params.update(scale=1 + uniform(rng, (channels,), 0.5), shift=uniform(rng, (channels,), 0.1))
+            params["shift"] = uniform(rng, (channels,), 0.1)
         return params
 
     def forward(self, inputs, params):

@@ -112,14 +112,13 @@ def verdict(result: Verification) -> list[Text]:
 
 
 def model_line(result: Verification) -> Text:
-    """One line for ``verify --all``: name, layers checked, verdict, time, measured peak."""
-    status = (Text(f"{OK} ok        ", style="green") if result.ok
-              else Text(f"{FAIL} {len(result.mismatches)} mismatch{'es' if len(result.mismatches) > 1 else '  '}",
-                        style="bold red"))
-    line = Text(f"{result.model:<20} {result.checked:>4} layers  ")
-    line.append_text(status)
-    line.append(f"  {result.seconds:6.2f} s   peak {_bytes(result.peak_bytes):>9}"
-                f" (estimate {_bytes(result.estimated_peak_bytes)})")
+    """One line for ``verify --all``: name, layers checked, verdict, time, measured peak
+    (and the engine's estimate); the disagreeing layers follow, one per line."""
+    count = len(result.mismatches)
+    status = f"{OK} ok" if result.ok else f"{FAIL} {count} failed"
+    line = Text(f"{result.model:<18} {result.checked:>4} layers  ")
+    line.append(f"{status:<10}", style="green" if result.ok else "bold red")
+    line.append(f" {result.seconds:6.2f} s  peak {_bytes(result.peak_bytes)} (est. {_bytes(result.estimated_peak_bytes)})")
     for check in result.mismatches:
         line.append(f"\n    {where(check)}: {check.problem()}", style="red")
     return line
