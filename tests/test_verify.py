@@ -201,6 +201,23 @@ def test_in_place_layer_whose_input_is_still_read_keeps_a_copy():
     assert result.peak_bytes == 4 * (4 + 4 + 8) * 16
 
 
+def test_an_auxiliary_output_is_kept_to_the_end():
+    text = """\
+- conv: {name: trunk, out: 4, kernel: 1}
+- flatten: {name: aux_flat}
+- fc: {name: aux, out: 3, output: true}
+- conv: {name: head, from: trunk, out: 2, kernel: 1}
+- relu
+- flatten
+- fc: {out: 5}"""
+    result = verify(case_spec(text, (2, 4, 4)).graph(), Config((2, 4, 4), 1))
+    assert result.ok
+    # at 'head': trunk (still read by head) + aux (kept) + head's output = (64 + 3 + 32) elements;
+    # the input (32) and trunk (64) at the start make 96, less
+    assert result.peak_bytes == 4 * (64 + 3 + 32)
+    assert result.estimated_peak_bytes == result.peak_bytes
+
+
 def test_held_bytes_counts_a_shared_buffer_once():
     base = np.zeros((2, 3, 4), np.float32)
     assert held_bytes([base, base.reshape(2, -1), base[:, 0]]) == base.nbytes
