@@ -8,8 +8,6 @@ common live here so that each stays a handful of lines.
 from __future__ import annotations
 
 import contextvars
-import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -24,31 +22,11 @@ scratch_bytes: contextvars.ContextVar[int] = contextvars.ContextVar("scratch_byt
 
 
 def uniform(rng, shape, bound: float) -> np.ndarray:
-    """float32 values drawn uniformly from [−bound, bound).
-
-    Large arrays (VGG-16's fc6 holds 103 M weights) are filled in ``_CHUNKS`` parts by child
-    generators on a few threads — NumPy releases the GIL while it fills — so drawing weights does
-    not dominate a forward pass. The split is fixed, so a seed gives the same values on any machine.
-    """
-    values = np.empty(shape, dtype=FLOAT)
-    flat = values.reshape(-1)
-    if flat.size < _PARALLEL_FROM:
-        _fill(rng, flat, bound)
-    else:
-        parts = np.array_split(flat, _CHUNKS)
-        with ThreadPoolExecutor(min(_CHUNKS, os.cpu_count() or 1)) as pool:
-            list(pool.map(_fill, rng.spawn(_CHUNKS), parts, [bound] * _CHUNKS))
+    """float32 values drawn uniformly from [−bound, bound)."""
+    values = rng.random(shape, dtype=FLOAT)
+    values *= FLOAT(2 * bound)
+    values -= FLOAT(bound)
     return values
-
-
-_PARALLEL_FROM = 2**22   # elements; smaller arrays are drawn faster than threads start
-_CHUNKS = 4
-
-
-def _fill(rng, out: np.ndarray, bound: float) -> None:
-    rng.random(out=out, dtype=FLOAT)
-    out *= FLOAT(2 * bound)
-    out -= FLOAT(bound)
 
 
 def weights(rng, shape, fan_in: int) -> np.ndarray:
