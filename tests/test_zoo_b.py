@@ -93,7 +93,7 @@ def se_macs(reduction=16):
 
 
 def test_se_closed_forms():
-    # Hu et al. §6 (model and computational complexity): SE-ResNet-50 adds ~2.5M parameters to ~25M.
+    # Hu et al. §4 (Model and Computational Complexity): SE-ResNet-50 adds ~2.5M parameters to ~25M.
     assert se_params() == 2_530_992 and rounds_to(se_params(), "2.5M")
     assert se_macs() == 2_514_944
 
