@@ -12,6 +12,7 @@ import ast
 import math
 import operator
 import re
+from functools import lru_cache
 
 _EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
 
@@ -56,11 +57,16 @@ def evaluate(source: str, variables: dict):
     >>> evaluate("2 if i == 0 else 1", {"i": 0})
     2
     """
+    return _eval(_parse(source.strip()), variables)
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str):
+    """The expression's syntax tree; cached, since repeated blocks evaluate the same texts."""
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        return ast.parse(source, mode="eval").body
     except SyntaxError as error:
-        raise ExpressionError(f"cannot parse expression '{source.strip()}': {error.msg}") from None
-    return _eval(tree.body, variables)
+        raise ExpressionError(f"cannot parse expression '{source}': {error.msg}") from None
 
 
 def _eval(node, variables):
