@@ -1,9 +1,9 @@
 """Safe arithmetic for specs: ``${...}`` expressions, evaluated without Python's eval.
 
 Scaling rules need a little arithmetic — ``out: ${round(64 * width)}``, ``repeat: ${depths[2]}``,
-``stride: ${2 if i == 0 else 1}`` — and nothing more. Expressions are parsed with :mod:`ast` and
-only numbers, names of spec variables, arithmetic, comparisons, conditionals, indexing and a few
-named functions are allowed.
+``stride: ${2 if i == 0 else 1}``, ``${sum(repeats[:stage])}`` — and nothing more. Expressions are
+parsed with :mod:`ast` and only numbers, names of spec variables, arithmetic, comparisons,
+conditionals, indexing and slicing, and a few named functions are allowed.
 """
 
 from __future__ import annotations
@@ -108,7 +108,15 @@ def _eval(node, variables):
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_eval(element, variables) for element in node.elts]
     if isinstance(node, ast.Subscript):
-        container, index = _eval(node.value, variables), _eval(node.slice, variables)
+        container = _eval(node.value, variables)
+        if isinstance(node.slice, ast.Slice):  # depths[:stage] — a part of a list
+            bounds = [None if b is None else _eval(b, variables)
+                      for b in (node.slice.lower, node.slice.upper, node.slice.step)]
+            try:
+                return container[slice(*bounds)]
+            except (TypeError, ValueError) as error:
+                raise ExpressionError(f"cannot slice {container!r}: {error}") from None
+        index = _eval(node.slice, variables)
         try:
             return container[index]
         except (IndexError, KeyError, TypeError) as error:
