@@ -216,8 +216,8 @@ def test_mobilenet_v3_squeeze_channels(model):
     # features.4 of the Large model: 72 expanded channels; squeeze = make_divisible(72 // 4, 8):
     # 16 would lose more than 10 % of 18, so 24. fc1 and fc2 carry biases.
     result = model("mobilenet_v3_large")
-    assert result.params("features.4/block.2/scale_input/b1/fc1") == 72 * 24 + 24
-    assert result.params("features.4/block.2/scale_input/b1/fc2") == 24 * 72 + 72
+    assert result.params("features.4/block.2/fc1") == 72 * 24 + 24
+    assert result.params("features.4/block.2/fc2") == 24 * 72 + 72
     assert result.rows["features.7/block.0.2"].layer.type_name == "hard_swish"
     assert result.rows["features.2/block.0.2"].layer.type_name == "relu"
 
@@ -225,7 +225,7 @@ def test_mobilenet_v3_squeeze_channels(model):
 def test_efficientnet_squeeze_uses_block_input(model):
     # features.2.0 of B0: input 16, expansion 6 → 96; squeeze = max(1, 16 // 4) = 4 (not 96 // 4).
     result = model("efficientnet_b0")
-    assert result.params("features.2.0/block.2/scale_input/b1/fc1") == 96 * 4 + 4
+    assert result.params("features.2.0/block.2/fc1") == 96 * 4 + 4
 
 
 B0_REPEATS = [1, 2, 2, 3, 3, 4, 1]
