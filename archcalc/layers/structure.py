@@ -196,7 +196,7 @@ class Slice(Layer):
     """
 
     type_name = "slice"
-    aliases = ("crop", "channel_slice")
+    aliases = ("crop",)
     family = "shape"
     storage = VIEW
     keys = {
