@@ -172,7 +172,7 @@ class Multiply(_Join):
 
 
 def axis_range(value):
-    """null (the whole axis), or [start, stop]: Python slice bounds, negative counting from the end, stop null = the end"""
+    """null (the whole axis) or [start, stop]: Python slice bounds (negative from the end, null stop = to the end)"""
     if value is None:
         return None
     if not isinstance(value, list) or len(value) != 2:
@@ -209,7 +209,8 @@ class Slice(Layer):
         """Per axis of ``shape``: (start, stop) int64 arrays, resolved against the axis sizes."""
         ranges = (self.channels, self.height, self.width)[:len(shape)]
         if len(shape) == 1 and (self.height is not None or self.width is not None):
-            raise rule_error("E305", f"slice: height/width need a C×H×W feature map, but received {show_shape(shape)}")
+            raise rule_error("E305", f"slice: height/width need a C×H×W feature map, "
+                                     f"but received {show_shape(shape)}")
         resolved = []
         for axis, (size, chosen) in enumerate(zip(shape, ranges)):
             if chosen is None:
@@ -246,9 +247,6 @@ class Slice(Layer):
                 start, stop = chosen
                 parts.append(f"{name}[{start}:{'' if stop is None else stop}]")
         return " ".join(parts)
-
-    def init_params(self, input_shapes, rng):
-        return {}
 
     def forward(self, inputs, params):
         (x,) = inputs
