@@ -243,9 +243,8 @@ def test_efficientnet_compound_scaling(model, variant):
     for stage, (repeats, channels) in enumerate(zip(B0_REPEATS, B0_CHANNELS), start=1):
         blocks = {name.split("/")[0] for name in result.rows if name.startswith(f"features.{stage}.")}
         assert len(blocks) == math.ceil(repeats * depth)
-        last = f"features.{stage}.{len(blocks) - 1}"
-        projection = [name for name in result.rows if name.startswith(last + "/") and name.endswith(".1")][-1]
-        assert result.shape(projection)[0] == make_divisible(channels * width, 8)
+        last_block = [name for name in result.rows if name.startswith(f"features.{stage}.{len(blocks) - 1}/")]
+        assert result.shape(last_block[-1])[0] == make_divisible(channels * width, 8)
     assert result.shape("features.8.0")[0] == 4 * make_divisible(320 * width, 8)
 
 
