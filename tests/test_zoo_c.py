@@ -62,6 +62,7 @@ def test_torchvision_counts(model, name, params, gflops, crop, where):
 KERAS = [
     ("mobilenet_v1", 4_253_864, KERAS_DOCS + " (MobileNet; same in " + KERAS_IO + ")"),
     ("nasnet_a_mobile", 5_326_716, KERAS_IO + " (NASNetMobile)"),
+    ("nasnet_a_large", 88_949_818, KERAS_IO + " (NASNetLarge)"),
 ]
 
 
@@ -103,12 +104,24 @@ def test_mobilenet_v1_paper():
         assert millions(totals["params"], 1) == params, alpha
 
 
-def test_nasnet_a_mobile_paper():
+def test_nasnet_a_mobile_paper(model):
     # Zoph et al. 2018 Table 3, NASNet-A (4 @ 1056): 564M mult-adds, 5.3M params — also the
     # docstring table of keras-team/keras-applications@06fbeb0f keras_applications/nasnet.py.
-    totals = Result(resolve("nasnet_a_mobile")).totals
+    totals = model("nasnet_a_mobile").totals
     assert millions(totals["macs"]) == 564
     assert millions(totals["params"], 1) == 5.3
+
+
+def test_nasnet_a_large_paper(model):
+    # Zoph et al. 2018 Table 2 (also in lecture seed 001): NASNet-A (6 @ 4032) at 331×331,
+    # 88.9 M parameters, 23.8 B mult-adds. The printed 88.9 M matches the count with BN moving
+    # statistics (88,949,818); the trainable parameters alone are 88,753,150 (88.8 M).
+    result = model("nasnet_a_large")
+    totals = result.totals
+    assert result.spec.input_shape() == (3, 331, 331)
+    assert round(totals["macs"] / 1e9, 1) == 23.8
+    assert millions(totals["params"] + totals["buffers"], 1) == 88.9
+    assert millions(totals["params"], 1) == 88.8
 
 
 def test_shufflenet_v2_authors_readme(model):
@@ -248,12 +261,22 @@ def test_efficientnet_compound_scaling(model, variant):
     assert result.shape("features.8.0")[0] == 4 * make_divisible(320 * width, 8)
 
 
-def test_efficientnet_b2_at_the_paper_resolution():
+def test_efficientnet_b2_at_the_paper_resolution(model):
     # The paper and Keras evaluate B2 at 260: same parameters, fewer MACs than torchvision's 288.
-    at_260 = Result(resolve("efficientnet_b2"), inputs=[(3, 260, 260)]).totals
-    at_288 = Result(resolve("efficientnet_b2")).totals
+    at_260 = model("efficientnet_b2", [(3, 260, 260)]).totals
+    at_288 = model("efficientnet_b2").totals
     assert at_260["params"] == at_288["params"]
     assert round(at_260["macs"] / 1e9, 2) == 0.99
+
+
+def test_nasnet_large_takes_prev_across_reductions(model):
+    # skip_reduction: the first cell after a reduction takes the reduction's own second input
+    # (normal_4, 42×42), not the cell before it; both are reduced to 21×21 by 'adjust'.
+    result = model("nasnet_a_large")
+    assert result.rows["normal_7/adjust/adjust_relu_1"].node.inputs == (result.rows["normal_4/concat"].node.index,)
+    assert result.shape("normal_7/adjust/adjust_bn") == (336, 21, 21)
+    mobile = model("nasnet_a_mobile")
+    assert mobile.rows["normal_5/adjust/adjust_relu_1"].node.inputs == (mobile.rows["normal_3/concat"].node.index,)
 
 
 def test_nasnet_cell_shapes(model):
