@@ -95,8 +95,8 @@ def millions(count, digits=0):
 
 
 def test_mobilenet_v1_paper():
-    # Howard et al. 2017, 1.0 MobileNet-224: 569M mult-adds, 4.2M params (Table 8); the rows
-    # 0.75/0.5/0.25 MobileNet-224 (Table 6) with Keras's alpha. All as quoted in MEGVII_V1.
+    # Howard et al. 2017: 1.0 MobileNet-224 569M mult-adds, 4.2M params, and the width-multiplier
+    # rows 0.75/0.5/0.25 MobileNet-224 (Keras's alpha), as quoted in MEGVII_V1.
     rows = [(1.0, 569, 4.2), (0.75, 325, 2.6), (0.5, 149, 1.3), (0.25, 41, 0.5)]
     for alpha, mult_adds, params in rows:
         totals = Result(resolve("mobilenet_v1", {"alpha": alpha})).totals
