@@ -32,8 +32,16 @@ def make_divisible(value, divisor=8, min_value=None):
 FUNCTIONS = {
     "min": min, "max": max, "abs": abs, "int": int, "float": float, "round": round, "len": len,
     "sum": sum, "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt,
-    "make_divisible": make_divisible, "range": lambda *a: list(range(*a)),
+    "make_divisible": make_divisible, "range": lambda *a: _bounded_range(*a),
 }
+MAX_RANGE = 100_000
+
+
+def _bounded_range(*args):
+    values = range(*args)
+    if len(values) > MAX_RANGE:
+        raise ValueError(f"range of {len(values):,} values is longer than {MAX_RANGE:,}")
+    return list(values)
 
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
