@@ -1,9 +1,9 @@
 """Safe arithmetic for specs: ``${...}`` expressions, evaluated without Python's eval.
 
 Scaling rules need a little arithmetic — ``out: ${round(64 * width)}``, ``repeat: ${depths[2]}``,
-``stride: ${2 if i == 0 else 1}`` — and nothing more. Expressions are parsed with :mod:`ast` and
-only numbers, names of spec variables, arithmetic, comparisons, conditionals, indexing and a few
-named functions are allowed.
+``stride: ${2 if i == 0 else 1}``, ``${sum(repeats[:stage])}`` — and nothing more. Expressions are
+parsed with :mod:`ast` and only numbers, names of spec variables, arithmetic, comparisons,
+conditionals, indexing and slicing, and a few named functions are allowed.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import ast
 import math
 import operator
 import re
+from functools import lru_cache
 
 _EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
 
@@ -31,8 +32,16 @@ def make_divisible(value, divisor=8, min_value=None):
 FUNCTIONS = {
     "min": min, "max": max, "abs": abs, "int": int, "float": float, "round": round, "len": len,
     "sum": sum, "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt,
-    "make_divisible": make_divisible, "range": lambda *a: list(range(*a)),
+    "make_divisible": make_divisible, "range": lambda *a: _bounded_range(*a),
 }
+MAX_RANGE = 100_000
+
+
+def _bounded_range(*args):
+    values = range(*args)
+    if len(values) > MAX_RANGE:
+        raise ValueError(f"range of {len(values):,} values is longer than {MAX_RANGE:,}")
+    return list(values)
 
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -56,11 +65,16 @@ def evaluate(source: str, variables: dict):
     >>> evaluate("2 if i == 0 else 1", {"i": 0})
     2
     """
+    return _eval(_parse(source.strip()), variables)
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str):
+    """The expression's syntax tree; cached, since repeated blocks evaluate the same texts."""
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        return ast.parse(source, mode="eval").body
     except SyntaxError as error:
-        raise ExpressionError(f"cannot parse expression '{source.strip()}': {error.msg}") from None
-    return _eval(tree.body, variables)
+        raise ExpressionError(f"cannot parse expression '{source}': {error.msg}") from None
 
 
 def _eval(node, variables):
@@ -102,7 +116,15 @@ def _eval(node, variables):
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_eval(element, variables) for element in node.elts]
     if isinstance(node, ast.Subscript):
-        container, index = _eval(node.value, variables), _eval(node.slice, variables)
+        container = _eval(node.value, variables)
+        if isinstance(node.slice, ast.Slice):  # depths[:stage] — a part of a list
+            bounds = [None if b is None else _eval(b, variables)
+                      for b in (node.slice.lower, node.slice.upper, node.slice.step)]
+            try:
+                return container[slice(*bounds)]
+            except (TypeError, ValueError) as error:
+                raise ExpressionError(f"cannot slice {container!r}: {error}") from None
+        index = _eval(node.slice, variables)
         try:
             return container[index]
         except (IndexError, KeyError, TypeError) as error:

@@ -118,3 +118,12 @@ def test_every_error_code_is_documented():
     text = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
     for code in ERROR_CODES:
         assert f"| {code} |" in text, code
+
+
+@pytest.mark.parametrize("value, base, text", [
+    (5_000_000, 60_000_000, "12.0× fewer"), (102, 100, "2% more"), (100, 100, "same"), (1001, 1000, "<1% more"),
+])
+def test_ratio_wording(value, base, text):
+    from archcalc.render.table import ratio
+
+    assert ratio(value, base) == text

@@ -100,3 +100,44 @@ def test_vgg_to_28x28_cut_points(model):
 def test_vgg_configurations(model, name):
     assert f"| {model(name).totals['params']:,} |" in row(section("VGG configurations"), next(
         line.split("|")[1].strip() for line in section("VGG configurations").splitlines() if f"({name})" in line))
+
+
+def test_zoo_tables_quote_archcalc():
+    """Every zoo row: archcalc's params (or params + buffers) and MACs as the row prints them."""
+    from archcalc.zoo import catalog, resolve
+    from tests.conftest import Result
+
+    text = section("The zoo against torchvision")
+    checked = 0
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) < 5 or cells[0] not in catalog():
+            continue
+        name = cells[0]
+        if "×" in cells[1]:  # torchvision table: | model | input | tv params | ours | tv GFLOPS | ours MACs | verdict |
+            size = int(cells[1].split("×")[0])
+            settings = {"aux": False} if "eval mode" in cells[5] else None
+            result = Result(resolve(name, settings), [(3, size, size)])
+            assert cells[3] == f"{Result(resolve(name), [(3, size, size)]).totals['params']:,}", name
+            assert cells[5].split(" ")[0] == f"{result.totals['macs']:,}", name
+        elif " " not in cells[1] and cells[1][:1].isupper():  # Keras table: | model | Keras name | total | ours |
+            result = Result(resolve(name))
+            assert cells[3] == f"{result.totals['params'] + result.totals['buffers']:,}", name
+        else:
+            continue
+        checked += 1
+    assert checked >= 50
+
+
+@pytest.mark.parametrize("name, settings, value", [
+    ("resnet50", {"stride_on": "1x1"}, "macs"), ("resnet101", {"stride_on": "1x1"}, "macs"),
+    ("resnet152", {"stride_on": "1x1"}, "macs"), ("se_resnet50", None, "macs"),
+    ("se_resnext50_32x4d", None, "macs"), ("inception_resnet_v2", None, "macs"),
+    ("xception", None, "params"), ("fractalnet", None, "params"), ("resnet1202", None, "params"),
+    ("shufflenet_v1_g3", None, "macs"), ("nasnet_a_large", None, "macs"), ("inception_v3", None, "macs"),
+])
+def test_zoo_paper_figures(name, settings, value):
+    from archcalc.zoo import resolve
+    from tests.conftest import Result
+
+    assert f"{Result(resolve(name, settings)).totals[value]:,}" in section("The zoo against torchvision")

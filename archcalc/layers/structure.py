@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import kernels
 from ..conventions import VIEW
-from .base import (Key, Layer, elements, expect_rank, padding, positive_int, probability,
+from .base import (Key, Layer, Window, _show, elements, expect_rank, padding, positive_int, probability,
                    product, register, rule_error, show_shape)
 
 
@@ -203,3 +203,88 @@ class Multiply(_Join):
         for x in inputs[2:]:
             result = result * x
         return result, 0
+
+
+def axis_range(value):
+    """null (the whole axis) or [start, stop]: Python slice bounds (negative from the end, null stop = to the end)"""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f"expected [start, stop] or null, got {_show(value)}")
+    start, stop = value
+    for bound in (start, stop):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
+            raise ValueError(f"expected integer bounds [start, stop], got {value}")
+    return (0 if start is None else start), stop
+
+
+@register
+class Slice(Layer):
+    """A contiguous part of a tensor along channels, height and/or width — a view, no new memory.
+
+    Each axis takes [start, stop) with Python's meaning (negative bounds count from the end,
+    ``null`` stop runs to the end); a slice that is empty or reaches outside the axis is an error.
+    Channel halves are ShuffleNet v2's split (``torch.chunk``); a spatial slice is Keras's
+    ``Cropping2D`` (NASNet shifts a map by one pixel with ``zeropad`` then ``slice``).
+    Example: ``slice: {channels: [0, 58]}``, ``slice: {height: [1, null], width: [1, null]}``.
+    """
+
+    type_name = "slice"
+    aliases = ("crop",)
+    family = "shape"
+    storage = VIEW
+    keys = {
+        "channels": Key(axis_range, None, "[start, stop) of the channels (or features of a flat vector)"),
+        "height": Key(axis_range, None, "[start, stop) of the rows"),
+        "width": Key(axis_range, None, "[start, stop) of the columns"),
+    }
+
+    def bounds(self, shape):
+        """Per axis of ``shape``: (start, stop) int64 arrays, resolved against the axis sizes."""
+        ranges = (self.channels, self.height, self.width)[:len(shape)]
+        if len(shape) == 1 and (self.height is not None or self.width is not None):
+            raise rule_error("E305", f"slice: height/width need a C×H×W feature map, "
+                                     f"but received {show_shape(shape)}")
+        resolved = []
+        for axis, (size, chosen) in enumerate(zip(shape, ranges)):
+            if chosen is None:
+                resolved.append((np.zeros_like(size), size))
+                continue
+            start, stop = chosen
+            begin = start if start >= 0 else size + start
+            end = size if stop is None else (stop if stop >= 0 else size + stop)
+            begin, end = np.broadcast_to(begin, size.shape), np.broadcast_to(end, size.shape)
+            bad = (begin < 0) | (end > size) | (end <= begin)
+            if np.any(bad):
+                i = int(np.argmax(bad))
+                name = ("channels", "height", "width")[axis]
+                raise rule_error("E302", f"slice {name} [{start}, {'end' if stop is None else stop}) is empty or "
+                                         f"outside the axis of size {int(size[i])}")
+            resolved.append((begin, end))
+        return resolved
+
+    def output_shape(self, inputs):
+        return tuple(end - begin for begin, end in self.bounds(inputs[0]))
+
+    def window(self, inputs):
+        """A spatial slice moves the origin: like a 1×1 window with negative leading padding."""
+        shape = inputs[0]
+        if len(shape) != 3:
+            return None
+        (_, _), (top, _), (left, _) = self.bounds(shape)
+        return Window((1, 1), (1, 1), (-top, -left))
+
+    def describe(self):
+        parts = []
+        for name, chosen in (("c", self.channels), ("h", self.height), ("w", self.width)):
+            if chosen is not None:
+                start, stop = chosen
+                parts.append(f"{name}[{start}:{'' if stop is None else stop}]")
+        return " ".join(parts)
+
+    def forward(self, inputs, params):
+        (x,) = inputs
+        index = [slice(None)]  # the batch axis
+        for begin, end in self.bounds(tuple(np.array([d], dtype=np.int64) for d in x.shape[1:])):
+            index.append(slice(int(begin[0]), int(end[0])))
+        return x[tuple(index)], 0

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ..conventions import FLOPS_PER_MAC
 from ..engine import Analysis
+from ..stochastic import training_cost
+from ..units import human
 
 
 def _int(array, index: int) -> int:
@@ -47,7 +49,7 @@ def layer_records(analysis: Analysis, index: int = 0) -> list[dict]:
 def summary(spec, analysis: Analysis, totals: dict, index: int = 0) -> dict:
     """The JSON object for one configuration (docs/json.md)."""
     config = analysis.configs[index]
-    return {
+    result = {
         "model": spec.name,
         "title": spec.title,
         "source": spec.source,
@@ -59,6 +61,13 @@ def summary(spec, analysis: Analysis, totals: dict, index: int = 0) -> dict:
         "layers": layer_records(analysis, index),
         "metadata": spec.metadata,
     }
+    cost = training_cost(analysis)
+    if cost is not None:
+        result["stochastic_depth"] = {
+            "layers": cost.layers, "expected_layers": round(cost.expected_layers, 6),
+            "macs": _int(cost.macs, index), "expected_macs": round(float(cost.expected_macs[index]), 1),
+        }
+    return result
 
 
 def notes(analysis: Analysis, totals: dict, index: int = 0) -> list[str]:
@@ -80,6 +89,12 @@ def notes(analysis: Analysis, totals: dict, index: int = 0) -> list[str]:
         position = lambda i: f"{i / max(len(records) - 1, 1):.0%}"
         lines.append(f"Half of the activation memory is reached {position(half)} of the way through the "
                      f"layers; half of the parameters only {position(half_params)} of the way through.")
+    cost = training_cost(analysis)
+    if cost is not None:
+        lines.append(f"Stochastic depth: a training pass runs on average {cost.expected_layers:.1f} of "
+                     f"{cost.layers} layers with weights ({cost.depth_fraction:.0%}) and "
+                     f"{human(cost.expected_macs[index])} of {human(int(cost.macs[index]))} MACs "
+                     f"({cost.macs_fraction[index]:.1%}); inference runs every layer.")
     return lines
 
 

@@ -145,46 +145,37 @@ def _totals_block(spec, analysis, totals, fmt, index, multi) -> Group:
 
 
 def compare_table(names, totals_list, analyses, fmt: Formatter) -> Table:
-    """Models side by side; ratios against the first (“12× fewer parameters”)."""
+    """Models side by side; each figure with its ratio against the first model (“12× fewer”)."""
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
     table.add_column("", style="bold", no_wrap=True)
     for i, name in enumerate(names):
-        table.add_column(name, justify="right", no_wrap=True)
-        if i:
-            table.add_column(f"vs {names[0]}", justify="right", style="cyan", no_wrap=True)
+        table.add_column(name if not i else f"{name}\nvs {names[0]}", justify="right", no_wrap=True)
     metrics = [
         ("Parameters", "params", fmt.count), ("Weights (no biases)", "weights", fmt.count),
         ("MACs", "macs", fmt.count), ("FLOPs", "flops", fmt.count),
         ("Activations", "activations", fmt.count), ("Activation memory", "activation_bytes", fmt.bytes),
         ("Inference peak", "peak_activation_bytes", fmt.bytes), ("Parameter memory", "param_bytes", fmt.bytes),
     ]
-    for label, key, show in metrics:
-        base = int(totals_list[0][key][0])
-        cells = [label]
-        for i, totals in enumerate(totals_list):
-            value = int(totals[key][0])
-            cells.append(show(value))
-            if i:
-                cells.append(ratio(value, base))
-        table.add_row(*cells)
+    rows = [(label, [int(t[key][0]) for t in totals_list], show) for label, key, show in metrics]
     depth = [sum(1 for r in a.rows if r.layer is not None and r.layer.family in ("conv", "fc")) for a in analyses]
-    cells = ["Layers with weights"]
-    for i, d in enumerate(depth):
-        cells.append(str(d))
-        if i:
-            cells.append(ratio(d, depth[0]))
-    table.add_row(*cells)
-    inputs = ["Input"] + sum(([a.configs[0].label] + ([""] if i else []) for i, a in enumerate(analyses)), [])
-    table.add_row(*inputs, style="dim")
+    rows.append(("Layers with weights", depth, str))
+    for label, values, show in rows:
+        cells = [label, show(values[0])]
+        for value in values[1:]:
+            cells.append(Text.assemble(show(value), "  ", (f"{ratio(value, values[0]):>11}", "cyan")))
+        table.add_row(*cells)
+    table.add_row("Input", *(a.configs[0].label for a in analyses), style="dim")
     return table
 
 
 def ratio(value: int, base: int) -> str:
-    """'12.0× fewer', '3.2× more', 'same' — how value compares with base."""
+    """How value compares with base: '12.0× fewer', '3.2× more', '4% more', 'same'."""
     if value == base:
         return "same"
     if base == 0 or value == 0:
         return "—"
-    if value < base:
-        return f"{base / value:.1f}× fewer"
-    return f"{value / base:.1f}× more"
+    high, low = max(value, base), min(value, base)
+    word = "more" if value > base else "fewer"
+    if high / low < 1.1:
+        return f"{100 * (high - low) / low:.0f}% {word}" if (high - low) / low >= 0.005 else f"<1% {word}"
+    return f"{high / low:.1f}× {word}"

@@ -1,0 +1,74 @@
+"""Two layer types residual networks need beyond the basics: zero channels for parameter-free
+shortcuts, and stochastic depth. Neither has parameters or MACs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..conventions import VIEW
+from .base import Key, Layer, expect_rank, non_negative_int, probability, register
+
+
+def channel_padding(value) -> tuple[int, int]:
+    """an integer ≥ 0 (zero channels on both sides), or [before, after]"""
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise ValueError(f"expected an integer or [before, after], got a list of {len(value)}")
+        return non_negative_int(value[0]), non_negative_int(value[1])
+    number = non_negative_int(value)
+    return number, number
+
+
+@register
+class ChannelPad(Layer):
+    """Zero channels around a feature map: C×H×W → (before + C + after)×H×W.
+
+    The parameter-free "option A" shortcut of the CIFAR ResNets (He et al. 2016, §4.2) subsamples
+    the input and pads it with zero channels to the width of the residual branch.
+    Example: ``channel_pad: {padding: [8, 8]}`` (16 → 32 channels, 8 zero channels each side).
+    """
+
+    type_name = "channel_pad"
+    family = "shape"
+    keys = {"padding": Key(channel_padding, doc="zero channels added: [before, after], or one integer for both")}
+
+    def output_shape(self, inputs):
+        (shape,) = inputs
+        expect_rank(self, shape, 3)
+        before, after = self.padding
+        return shape[0] + before + after, shape[1], shape[2]
+
+    def describe(self):
+        before, after = self.padding
+        return f"+{before}/+{after} ch"
+
+    def forward(self, inputs, params):
+        before, after = self.padding
+        return np.pad(inputs[0], ((0, 0), (before, after), (0, 0), (0, 0))), 0
+
+
+@register
+class StochasticDepth(Layer):
+    """Drops the residual branch it ends with probability ``p`` while training (Huang et al. 2016).
+
+    Placed last in a residual branch, before the join. At inference it is the identity (PyTorch's
+    ``StochasticDepth`` and timm's ``DropPath`` rescale while training instead), so it costs
+    nothing here; ``p`` only enters the expected training cost (:mod:`archcalc.stochastic`).
+    Example: ``stochastic_depth: {p: 0.25}``.
+    """
+
+    type_name = "stochastic_depth"
+    aliases = ("drop_path",)
+    family = "shape"
+    storage = VIEW
+    keys = {"p": Key(probability, doc="probability that the branch is dropped while training (1 − survival)")}
+
+    def output_shape(self, inputs):
+        return inputs[0]
+
+    def describe(self):
+        return f"p={self.p:.3g}"
+
+    def forward(self, inputs, params):
+        return inputs[0], 0   # inference: every branch runs
