@@ -224,9 +224,10 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fm
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--max-bytes") from None
     console = make_console()
+    names = list(catalog()) if all_models else [model]
     results, titles, started = [], [], time.perf_counter()
     with report.LayerProgress() as progress:
-        for name in (catalog() if all_models else [model]):
+        for name in names:
             spec = resolve(name, _parse_sets(sets))
             graph = spec.graph()
             shape = parse_shape(input_shape) if input_shape else spec.input_shape()
@@ -235,7 +236,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fm
             results.append(result)
             titles.append(spec.title)
             if all_models and fmt == "table":
-                console.print(report.model_line(result))
+                console.print(report.model_line(result, max(map(len, names))))
     if fmt == "json":
         records = [report.record(r) for r in results]
         click.echo(formats.to_json(records if all_models else records[0]))

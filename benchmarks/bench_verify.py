@@ -23,8 +23,8 @@ TARGET_SECONDS = 60
 TARGET_RSS = 2 * 2**30
 
 
-def run(args: list[str]) -> tuple[float, int, object]:
-    """(wall seconds, peak RSS bytes, parsed JSON) of one ``archcalc verify ARGS`` process.
+def run(args: list[str]) -> tuple[float, float, int, object]:
+    """(wall seconds, CPU seconds, peak RSS bytes, parsed JSON) of one ``archcalc verify ARGS`` process.
 
     ``os.wait4`` reports the resource usage of that one child (RUSAGE_CHILDREN would keep the
     largest child so far)."""
@@ -39,7 +39,8 @@ def run(args: list[str]) -> tuple[float, int, object]:
         if child.returncode not in (0, 1):
             errors.seek(0)
             sys.exit(f"archcalc verify {' '.join(args)} failed:\n{errors.read()}")
-    return wall, usage.ru_maxrss * 1024, json.loads(output)  # ru_maxrss is in kilobytes on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss * 1024, json.loads(output)  # ru_maxrss is in kilobytes on Linux
 
 
 def mib(value: int) -> str:
@@ -47,21 +48,21 @@ def mib(value: int) -> str:
 
 
 def zoo() -> None:
-    wall, rss, results = run(["--all"])
-    print(f"{'model':<20} {'layers':>6} {'verdict':>8} {'time':>8} {'measured peak':>14} {'estimated':>12}")
+    wall, cpu, rss, results = run(["--all"])
+    print(f"{'model':<28} {'layers':>6} {'verdict':>8} {'time':>8} {'measured peak':>14} {'estimated':>12}")
     for r in results:
-        print(f"{r['model']:<20} {r['layers_checked']:>6} {r['verdict']:>8} {r['seconds']:>7.2f}s "
+        print(f"{r['model']:<28} {r['layers_checked']:>6} {r['verdict']:>8} {r['seconds']:>7.2f}s "
               f"{mib(r['peak_bytes']):>14} {mib(r['estimated_peak_bytes']):>12}")
     macs = sum(r["executed_macs"] for r in results)
     print(f"\narchcalc verify --all: {len(results)} models, {sum(r['layers_checked'] for r in results)} layers, "
           f"{macs / 1e9:.1f} G MACs executed")
     print(f"  wall time {wall:.1f} s (target < {TARGET_SECONDS} s: {'met' if wall < TARGET_SECONDS else 'MISSED'}); "
-          f"{macs / 1e9 / wall:.1f} G MACs/s overall")
+          f"{macs / 1e9 / wall:.1f} G MACs/s overall; CPU time {cpu:.1f} s (user + system, both cores)")
     print(f"  peak RSS  {mib(rss)} (target < {mib(TARGET_RSS)}: {'met' if rss < TARGET_RSS else 'MISSED'})")
 
 
 def heavy() -> None:
-    wall, rss, result = run(["vgg16", "--batch", "32"])
+    wall, _, rss, result = run(["vgg16", "--batch", "32"])
     print(f"\narchcalc verify vgg16 --batch 32: {result['verdict']}, wall {wall:.1f} s, peak RSS {mib(rss)}, "
           f"measured activation peak {mib(result['peak_bytes'])} (estimate {mib(result['estimated_peak_bytes'])})")
 

@@ -111,12 +111,12 @@ def verdict(result: Verification) -> list[Text]:
     return lines
 
 
-def model_line(result: Verification) -> Text:
+def model_line(result: Verification, name_width: int = 18) -> Text:
     """One line for ``verify --all``: name, layers checked, verdict, time, measured peak
     (and the engine's estimate); the disagreeing layers follow, one per line."""
     count = len(result.mismatches)
     status = f"{OK} ok" if result.ok else f"{FAIL} {count} failed"
-    line = Text(f"{result.model:<18} {result.checked:>4} layers  ")
+    line = Text(f"{result.model:<{name_width}} {result.checked:>5} layers  ")
     line.append(f"{status:<10}", style="green" if result.ok else "bold red")
     line.append(f" {result.seconds:6.2f} s  peak {_bytes(result.peak_bytes)} (est. {_bytes(result.estimated_peak_bytes)})")
     for check in result.mismatches:
