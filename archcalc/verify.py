@@ -84,7 +84,7 @@ class LayerCheck:
             return self.error
         parts = []
         if not self.shape_ok:
-            parts.append(f"shape predicted {_shape(self.predicted_shape)}, actual {_shape(self.actual_shape)}")
+            parts.append(f"shape predicted {shape_text(self.predicted_shape)}, actual {shape_text(self.actual_shape)}")
         if not self.macs_ok:
             parts.append(f"MACs predicted {self.predicted_macs:,}, executed {self.actual_macs:,}")
         if not self.params_ok:
@@ -242,5 +242,6 @@ def held_bytes(arrays) -> int:
     return sum(roots.values())
 
 
-def _shape(shape) -> str:
+def shape_text(shape) -> str:
+    """'64×56×56' for a per-sample shape; '—' for a layer that did not run."""
     return "×".join(map(str, shape)) if shape is not None else "—"

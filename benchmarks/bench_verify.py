@@ -1,8 +1,9 @@
 """Benchmark of ``archcalc verify --all``: every shipped spec at its native input, as a user runs it.
 
-Runs the command in a child process and reports its wall time and peak resident memory (the
-child's ``ru_maxrss`` from ``os.wait4``, the same figure ``resource.getrusage`` gives), then each model's time and measured
-activation peak from the JSON output. Targets: whole zoo under a minute, peak RSS under 2 GiB.
+Runs the command in a child process and reports its wall time, CPU time and peak resident memory
+(the child's ``ru_maxrss`` from ``os.wait4``, the figure ``resource.getrusage`` gives for it), then
+each model's time and measured activation peak from the JSON output. Targets: whole zoo under a
+minute, peak RSS under 2 GiB. Set ``OPENBLAS_NUM_THREADS=1`` to measure on a busy machine.
 Measurements only; nothing here is an assertion.
 
     .venv/bin/python benchmarks/bench_verify.py              # the zoo, batch 1

@@ -11,6 +11,7 @@ import contextvars
 
 import numpy as np
 
+from .. import kernels
 from .window import effective_kernel, resolve_padding
 
 FLOAT = np.float32
@@ -46,11 +47,10 @@ def concrete_padding(padding, height: int, width: int, kernel, stride, dilation=
 def ceil_extra(size: int, kernel_eff: int, stride: int, pad_before: int, pad_after: int) -> int:
     """Extra trailing padding that makes a floor-mode window kernel produce ceil mode's output.
 
-    Ceil mode keeps an incomplete last window — unless it would start past the input and its
-    leading padding (PyTorch's rule). Padding the end by what the last stride lacks turns that
-    window into a complete one, so a floor-only kernel (conv2d) runs it.
+    The output length is the kernels' own ceil-mode rule (the pools' ``ceil_mode``, PyTorch's:
+    an incomplete last window is kept unless it would start past the input and its leading
+    padding); padding the end until that last window is complete lets conv2d, which only
+    floors, run it.
     """
-    span = size + pad_before + pad_after - kernel_eff
-    missing = -span % stride
-    last_start = span + missing           # where the extra window would start (padded coords)
-    return missing if missing and last_start < size + pad_before else 0
+    out = kernels.output_size(size, kernel_eff, stride, pad_before, pad_after, ceil_mode=True)
+    return max(0, (out - 1) * stride + kernel_eff - (size + pad_before + pad_after))

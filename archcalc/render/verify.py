@@ -12,13 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..units import human
-from ..verify import LayerCheck, Verification
+from ..verify import LayerCheck, Verification, shape_text
 
 OK, FAIL = "✓", "✗"
-
-
-def _shape(shape) -> str:
-    return "×".join(map(str, shape)) if shape is not None else "—"
 
 
 def _count(value) -> str:
@@ -82,7 +78,7 @@ def verify_table(result: Verification, title: str | None = None) -> Group:
     table.add_column("", no_wrap=True)
     for check in result.layers:
         mark = Text(OK, style="green") if check.ok else Text(FAIL, style="bold red")
-        table.add_row(check.name, check.type_name, _shape(check.predicted_shape), _shape(check.actual_shape),
+        table.add_row(check.name, check.type_name, shape_text(check.predicted_shape), shape_text(check.actual_shape),
                       _count(check.predicted_macs), _count(check.actual_macs), _count(check.actual_params), mark,
                       style=None if check.ok else "red")
     return Group(table, *verdict(result))
@@ -90,7 +86,7 @@ def verify_table(result: Verification, title: str | None = None) -> Group:
 
 def verdict(result: Verification) -> list[Text]:
     """The verdict under the table: agreement (or each disagreement, located), then memory."""
-    run = f"input {_shape(result.input_shape)}, batch {result.batch}, seed {result.seed}, {result.seconds:.2f} s"
+    run = f"input {shape_text(result.input_shape)}, batch {result.batch}, seed {result.seed}, {result.seconds:.2f} s"
     if result.ok:
         lines = [Text(f"{OK} all {len(result.layers)} layers agree with the engine: shapes, MACs and parameters "
                       f"({result.executed_macs:,} MACs executed; {run})", style="bold green")]
@@ -118,7 +114,8 @@ def model_line(result: Verification, name_width: int = 18) -> Text:
     status = f"{OK} ok" if result.ok else f"{FAIL} {count} failed"
     line = Text(f"{result.model:<{name_width}} {result.checked:>5} layers  ")
     line.append(f"{status:<10}", style="green" if result.ok else "bold red")
-    line.append(f" {result.seconds:6.2f} s  peak {_bytes(result.peak_bytes)} (est. {_bytes(result.estimated_peak_bytes)})")
+    line.append(f" {result.seconds:6.2f} s  peak {_bytes(result.peak_bytes)}"
+                f" (est. {_bytes(result.estimated_peak_bytes)})")
     for check in result.mismatches:
         line.append(f"\n    {where(check)}: {check.problem()}", style="red")
     return line
