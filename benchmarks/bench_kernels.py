@@ -8,6 +8,11 @@ matrix (C·kh·kw, H_out·W_out): the ceiling for an im2col design) and against 
 ``F.conv2d`` when torch is installed, run with the same number of threads as NumPy's BLAS.
 Then the whole VGG-16 forward pass (conv, ReLU, max pool, fully-connected) both ways.
 Targets: each conv within 1.3x the bare GEMM, the whole forward within 2x PyTorch.
+
+Threads follow NumPy's BLAS (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else every CPU available);
+``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_kernels.py`` compares single-threaded, which is
+steadier on a busy machine. The load average is printed before and after: two-thread figures
+taken while other work competes for the cores are noise.
 """
 
 from __future__ import annotations
@@ -59,6 +64,12 @@ def blas_threads() -> int:
         if os.environ.get(name, "").isdigit():
             return int(os.environ[name])
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def load_average() -> str:
+    if not hasattr(os, "getloadavg"):
+        return "load average unknown"
+    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
 
 
 def median_ms(fns, repeat: int) -> list[float]:
@@ -166,7 +177,7 @@ def main() -> None:
     if torch is not None:
         torch.set_num_threads(threads)
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, threads {threads}")
-    print(f"median of {args.repeat} runs, VGG-16 at 224x224, batch 1\n")
+    print(f"median of {args.repeat} runs, VGG-16 at 224x224, batch 1, {load_average()}\n")
 
     rng = np.random.default_rng(0)
     rows = bench_layers(rng, args.repeat)
@@ -191,6 +202,7 @@ def main() -> None:
             diff = np.abs(forward_numpy(x, convs, fcs) - forward_torch(tx, t_convs, t_fcs).numpy()).max()
         line += f", torch {ref:.1f} ms, ratio {ratio(ours, ref)} (max |difference| of logits {diff:.2e})"
     print(line)
+    print(load_average())
 
 
 if __name__ == "__main__":
