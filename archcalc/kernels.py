@@ -335,9 +335,7 @@ def avg_pool2d(x, kernel, stride, padding=(0, 0, 0, 0), ceil_mode=False, count_i
     """
     x = _float32(x, 4, "avg_pool2d input")
     padding = _padding4(padding)
-    kernel, stride, _, fit, (ho, wo) = _pool_geometry(
-        x, kernel, stride, padding, (1, 1), ceil_mode, "avg_pool2d"
-    )
+    kernel, stride, _, fit, (ho, wo) = _pool_geometry(x, kernel, stride, padding, (1, 1), ceil_mode, "avg_pool2d")
     _, _, h, w = x.shape
     windows = _windows(_pad(x, fit, 0.0), kernel, stride, (1, 1), (ho, wo))
     y = _reduce_taps(windows, np.add)
@@ -412,9 +410,8 @@ def channel_shuffle(x, groups):
     n, c, h, w = x.shape
     if groups < 1 or c % groups:
         raise ValueError(f"channel_shuffle: groups={groups} must divide the {c} channels")
-    return np.ascontiguousarray(x.reshape(n, groups, c // groups, h, w).transpose(0, 2, 1, 3, 4)).reshape(
-        n, c, h, w
-    )
+    grouped = x.reshape(n, groups, c // groups, h, w)
+    return np.ascontiguousarray(grouped.transpose(0, 2, 1, 3, 4)).reshape(n, c, h, w)
 
 
 def softmax(x, axis=1):
@@ -510,7 +507,6 @@ def gelu(x):
 
 
 ACTIVATIONS = {
-    f.__name__: f
-    for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu)
+    f.__name__: f for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu)
 }
 ACTIVATIONS["swish"] = silu
