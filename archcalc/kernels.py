@@ -15,22 +15,28 @@ The padded input is viewed (``sliding_window_view``, no copy) as windows of shap
 ``(N, C, kh, kw, H_out, W_out)``. A tile of that view -- some samples, or a band of output rows of
 one sample -- is copied into a contiguous window ("im2col") matrix ``(groups, C/groups·kh·kw,
 rows·W_out)``, and ONE batched ``np.matmul`` multiplies it by the weights ``(groups, O/groups,
-C/groups·kh·kw)``, writing straight into the NCHW output. Depthwise and grouped convolutions are
-the same call with a larger batch of smaller matrices; 1×1 convolutions with stride 1 and no
-padding skip the copy, as the input already is the window matrix.
+C/groups·kh·kw)``, writing straight into the NCHW output (the bias is added to each output tile
+while it is still in cache). Grouped and depthwise convolutions are the same call with a batch of
+smaller matrices; 1×1 convolutions with stride 1 and no padding skip the copy, as the input
+already is the window matrix.
 
-Measured on this project's 2-core machine (OpenBLAS, NumPy 2.4, median of repeated runs,
-VGG-16 at 224×224, batch 1), against the bare ``np.matmul`` of the same M×N×K:
+Measured on the project's 2-core machine (OpenBLAS, NumPy 2.4, VGG-16 at 224×224, batch 1),
+as a ratio to the bare ``np.matmul`` of the same M×N×K:
 
-* the alternative -- accumulating kh·kw shifted GEMMs in NHWC (or kh GEMMs over a kw-only window
-  copy) -- needs an extra pass over the output per tap, and ran 1.04-1.50× the bare GEMM against
-  1.05-1.37× for one GEMM over an im2col copy; for conv1_1 (C=3) it was 2.7× (K=3 GEMMs are
-  inefficient). One GEMM per group it is.
-* The window copy of conv1_2 is 115 MB: copied whole it costs ~10 ms next to a ~25 ms GEMM
-  (1.4-1.7×). Copying and multiplying tiles of about 4 MiB of window matrix, so the GEMM reads the
-  tile from cache, brought conv1_2 to ~1.2× and conv2_2 from ~1.4× to ~1.25×. Tiles are never
-  narrower than 1024 output columns: thinner GEMMs lost more than the cache gained (conv4_x,
-  K = 4608, went from 1.05× to 1.3× with 4 MiB tiles).
+* One GEMM over a window copy ran at 1.05-1.37× the bare GEMM over the VGG-16 layers; the
+  alternative, kh GEMMs over a kw-only window copy accumulated into the output (kh·kw shifted
+  GEMMs in NHWC are the same idea with more passes), ran at 1.04-1.50×, and 2.7× for conv1_1,
+  whose K = C·kw = 9 GEMMs are inefficient. The extra pass over the output per tap costs what
+  the smaller copy saves.
+* Copied whole, conv1_2's window matrix is 115 MB: 10-24 ms of copying next to a 25-30 ms GEMM,
+  1.7-2.0× in all. Tiles of at least 8 MiB and 2048 output columns (``_TILE_BYTES``,
+  ``_MIN_TILE_COLUMNS``), which the GEMM reads back from cache, brought it to 1.2-1.4×; smaller
+  tiles made thinner GEMMs (conv4_x went from 1.05× to 1.3× with 4 MiB tiles). Single-threaded,
+  every VGG-16 layer then ran within 0.86-1.24× of its bare GEMM and the whole forward pass at
+  1.19× PyTorch's time (``benchmarks/bench_kernels.py``).
+* Depthwise 3×3 (MobileNet sizes): the batched matmul of C (1×9)·(9×P) products beat kh·kw
+  multiply-add passes over shifted views by 1.1-1.9× and ``np.einsum`` on the window view by
+  2.5-7×; PyTorch's dedicated depthwise kernel is still 3-6× faster.
 * Max pooling as kh·kw ``np.maximum`` passes over strided views took 7 ms for conv1's 2×2 pool
   against 61 ms for ``.max(axis=(-2, -1))`` on the window view.
 
@@ -329,9 +335,7 @@ def avg_pool2d(x, kernel, stride, padding=(0, 0, 0, 0), ceil_mode=False, count_i
     """
     x = _float32(x, 4, "avg_pool2d input")
     padding = _padding4(padding)
-    kernel, stride, _, fit, (ho, wo) = _pool_geometry(
-        x, kernel, stride, padding, (1, 1), ceil_mode, "avg_pool2d"
-    )
+    kernel, stride, _, fit, (ho, wo) = _pool_geometry(x, kernel, stride, padding, (1, 1), ceil_mode, "avg_pool2d")
     _, _, h, w = x.shape
     windows = _windows(_pad(x, fit, 0.0), kernel, stride, (1, 1), (ho, wo))
     y = _reduce_taps(windows, np.add)
@@ -406,9 +410,8 @@ def channel_shuffle(x, groups):
     n, c, h, w = x.shape
     if groups < 1 or c % groups:
         raise ValueError(f"channel_shuffle: groups={groups} must divide the {c} channels")
-    return np.ascontiguousarray(x.reshape(n, groups, c // groups, h, w).transpose(0, 2, 1, 3, 4)).reshape(
-        n, c, h, w
-    )
+    grouped = x.reshape(n, groups, c // groups, h, w)
+    return np.ascontiguousarray(grouped.transpose(0, 2, 1, 3, 4)).reshape(n, c, h, w)
 
 
 def softmax(x, axis=1):
@@ -504,7 +507,6 @@ def gelu(x):
 
 
 ACTIVATIONS = {
-    f.__name__: f
-    for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu)
+    f.__name__: f for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu)
 }
 ACTIVATIONS["swish"] = silu

@@ -8,6 +8,11 @@ matrix (C·kh·kw, H_out·W_out): the ceiling for an im2col design) and against 
 ``F.conv2d`` when torch is installed, run with the same number of threads as NumPy's BLAS.
 Then the whole VGG-16 forward pass (conv, ReLU, max pool, fully-connected) both ways.
 Targets: each conv within 1.3x the bare GEMM, the whole forward within 2x PyTorch.
+
+Threads follow NumPy's BLAS (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else every CPU available);
+``OPENBLAS_NUM_THREADS=1 python benchmarks/bench_kernels.py`` compares single-threaded, which is
+steadier on a busy machine. The load average is printed before and after: two-thread figures
+taken while other work competes for the cores are noise.
 """
 
 from __future__ import annotations
@@ -61,6 +66,12 @@ def blas_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def load_average() -> str:
+    if not hasattr(os, "getloadavg"):
+        return "load average unknown"
+    return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+
+
 def median_ms(fns, repeat: int) -> list[float]:
     """Median milliseconds of each function. The functions take turns within every round, so a
     noisy neighbour on a shared machine slows all of them alike and the ratios stay meaningful."""
@@ -93,24 +104,22 @@ def he_normal(rng, shape):
     return (rng.standard_normal(shape, dtype=np.float32) * np.float32(np.sqrt(2.0 / fan_in))).astype(np.float32)
 
 
-def bench_layers(rng, repeat: int) -> list[tuple]:
-    rows = []
-    for name, c, o, size in VGG16_CONVS:
-        x = rng.standard_normal((1, c, size, size), dtype=np.float32)
-        w = he_normal(rng, (o, c, 3, 3))
-        b = np.zeros(o, np.float32)
-        k, p = c * 9, size * size
-        weight_matrix = w.reshape(o, k)
-        window_matrix = rng.standard_normal((k, p), dtype=np.float32)
-        ours, gemm = median_ms(
-            [lambda: kernels.conv2d(x, w, b, padding=(1, 1, 1, 1)), lambda: weight_matrix @ window_matrix], repeat
-        )
-        ref = None
-        if torch is not None:
-            tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
-            ref = torch_ms(lambda: F.conv2d(tx, tw, tb, padding=1), repeat)
-        rows.append((name, o * k * p, ours, gemm, ref))
-    return rows
+def bench_layer(rng, c: int, o: int, size: int, repeat: int) -> tuple:
+    """(MACs, conv2d ms, bare GEMM ms, PyTorch ms or None) for one 3x3, padding-1 convolution."""
+    x = rng.standard_normal((1, c, size, size), dtype=np.float32)
+    w = he_normal(rng, (o, c, 3, 3))
+    b = np.zeros(o, np.float32)
+    k, p = c * 9, size * size
+    weight_matrix = w.reshape(o, k)
+    window_matrix = rng.standard_normal((k, p), dtype=np.float32)
+    ours, gemm = median_ms(
+        [lambda: kernels.conv2d(x, w, b, padding=(1, 1, 1, 1)), lambda: weight_matrix @ window_matrix], repeat
+    )
+    ref = None
+    if torch is not None:
+        tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+        ref = torch_ms(lambda: F.conv2d(tx, tw, tb, padding=1), repeat)
+    return o * k * p, ours, gemm, ref
 
 
 def vgg16_weights(rng):
@@ -166,19 +175,23 @@ def main() -> None:
     if torch is not None:
         torch.set_num_threads(threads)
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, threads {threads}")
-    print(f"median of {args.repeat} runs, VGG-16 at 224x224, batch 1\n")
+    print(f"median of {args.repeat} runs, VGG-16 at 224x224, batch 1, {load_average()}\n")
 
     rng = np.random.default_rng(0)
-    rows = bench_layers(rng, args.repeat)
+    rows = [(name, *bench_layer(rng, c, o, size, args.repeat)) for name, c, o, size in VGG16_CONVS]
     header = f"{'layer':8} {'GMAC':>6} {'conv2d ms':>10} {'GEMM ms':>8} {'torch ms':>9} {'vs GEMM':>8} {'vs torch':>9}"
     print(header)
     print("-" * len(header))
     for name, macs, ours, gemm, ref in rows:
-        print(f"{name:8} {macs / 1e9:6.3f} {ms(ours):>10} {ms(gemm):>8} {ms(ref):>9} {ratio(ours, gemm):>8} {ratio(ours, ref):>9}")
+        print(
+            f"{name:8} {macs / 1e9:6.3f} {ms(ours):>10} {ms(gemm):>8} {ms(ref):>9} {ratio(ours, gemm):>8} {ratio(ours, ref):>9}"
+        )
     total = [sum(r[i] for r in rows) if all(r[i] is not None for r in rows) else None for i in (2, 3, 4)]
     print("-" * len(header))
-    print(f"{'all':8} {sum(r[1] for r in rows) / 1e9:6.3f} {ms(total[0]):>10} {ms(total[1]):>8} {ms(total[2]):>9} "
-          f"{ratio(total[0], total[1]):>8} {ratio(total[0], total[2]):>9}")
+    print(
+        f"{'all':8} {sum(r[1] for r in rows) / 1e9:6.3f} {ms(total[0]):>10} {ms(total[1]):>8} {ms(total[2]):>9} "
+        f"{ratio(total[0], total[1]):>8} {ratio(total[0], total[2]):>9}"
+    )
 
     convs, fcs = vgg16_weights(rng)
     x = rng.standard_normal((1, 3, 224, 224), dtype=np.float32)
@@ -191,6 +204,7 @@ def main() -> None:
             diff = np.abs(forward_numpy(x, convs, fcs) - forward_torch(tx, t_convs, t_fcs).numpy()).max()
         line += f", torch {ref:.1f} ms, ratio {ratio(ours, ref)} (max |difference| of logits {diff:.2e})"
     print(line)
+    print(load_average())
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def ceil_size(size, kernel, stride, before, after, dilation=1):
 
 
 def reference_conv2d(x, w, b, stride, padding, dilation, groups):
-    n_batch, channels, height, width = x.shape
+    n_batch, _, height, width = x.shape
     out_channels, per_group, kh, kw = w.shape
     top, bottom, left, right = padding
     (sh, sw), (dh, dw) = stride, dilation
@@ -192,7 +192,7 @@ def conv_cases(draw):
     x = random_array(seed, (batch, groups * per_group, height, width))
     w = random_array(seed + 1, (groups * out_per_group, per_group) + kernel)
     b = random_array(seed + 2, (groups * out_per_group,)) if draw(st.booleans()) else None
-    return x, w, b, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return x, w, b, {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
 
 
 @PROPERTY
@@ -269,13 +269,13 @@ def test_conv2d_1x1_uses_the_input_as_window_matrix(monkeypatch):
 @pytest.mark.parametrize(
     "x_shape, w_shape, options",
     [
-        ((1, 3, 9, 9), (8, 3, 3, 3), dict(stride=(2, 2), padding=(1, 1, 1, 1))),
-        ((2, 4, 8, 8), (4, 1, 3, 3), dict(padding=(1, 1, 1, 1), groups=4)),  # depthwise
-        ((1, 3, 7, 7), (6, 1, 3, 3), dict(padding=(0, 2, 1, 0), groups=3)),  # depthwise, multiplier 2
-        ((1, 2, 10, 9), (4, 2, 3, 2), dict(dilation=(2, 3), padding=(2, 0, 3, 1))),
-        ((1, 2, 11, 11), (3, 2, 2, 2), dict(stride=(4, 3))),  # stride > kernel
-        ((2, 4, 5, 5), (2, 4, 1, 1), dict(stride=(2, 2), padding=(1, 0, 0, 1))),  # 1x1, strided, padded
-        ((1, 3, 6, 6), (2, 3, 6, 6), dict()),  # kernel covers the whole input
+        ((1, 3, 9, 9), (8, 3, 3, 3), {"stride": (2, 2), "padding": (1, 1, 1, 1)}),
+        ((2, 4, 8, 8), (4, 1, 3, 3), {"padding": (1, 1, 1, 1), "groups": 4}),  # depthwise
+        ((1, 3, 7, 7), (6, 1, 3, 3), {"padding": (0, 2, 1, 0), "groups": 3}),  # depthwise, multiplier 2
+        ((1, 2, 10, 9), (4, 2, 3, 2), {"dilation": (2, 3), "padding": (2, 0, 3, 1)}),
+        ((1, 2, 11, 11), (3, 2, 2, 2), {"stride": (4, 3)}),  # stride > kernel
+        ((2, 4, 5, 5), (2, 4, 1, 1), {"stride": (2, 2), "padding": (1, 0, 0, 1)}),  # 1x1, strided, padded
+        ((1, 3, 6, 6), (2, 3, 6, 6), {}),  # kernel covers the whole input
     ],
 )
 def test_conv2d_named_cases(x_shape, w_shape, options):
@@ -283,8 +283,13 @@ def test_conv2d_named_cases(x_shape, w_shape, options):
     groups = options.get("groups", 1)
     y, _ = kernels.conv2d(x, w, b, **options)
     expected = reference_conv2d(
-        x, w, b, options.get("stride", (1, 1)), options.get("padding", (0, 0, 0, 0)),
-        options.get("dilation", (1, 1)), groups,
+        x,
+        w,
+        b,
+        options.get("stride", (1, 1)),
+        options.get("padding", (0, 0, 0, 0)),
+        options.get("dilation", (1, 1)),
+        groups,
     )
     assert_close(y, expected, atol=1e-4)
 
@@ -293,10 +298,10 @@ def test_conv2d_named_cases(x_shape, w_shape, options):
     "x_shape, w_shape, options, message",
     [
         ((1, 3, 5, 5), (4, 2, 3, 3), {}, "input channels"),
-        ((1, 4, 5, 5), (4, 2, 3, 3), dict(groups=3), "groups=3"),
+        ((1, 4, 5, 5), (4, 2, 3, 3), {"groups": 3}, "groups=3"),
         ((1, 3, 2, 5), (4, 3, 3, 3), {}, "smaller than"),
-        ((1, 3, 5, 5), (4, 3, 3, 3), dict(padding=(1, 1, 1)), "padding"),
-        ((1, 3, 5, 5), (4, 3, 3, 3), dict(stride=(0, 1)), "stride"),
+        ((1, 3, 5, 5), (4, 3, 3, 3), {"padding": (1, 1, 1)}, "padding"),
+        ((1, 3, 5, 5), (4, 3, 3, 3), {"stride": (0, 1)}, "stride"),
     ],
 )
 def test_conv2d_rejects_inconsistent_arguments(x_shape, w_shape, options, message):
@@ -543,8 +548,12 @@ def test_conv2d_matches_torch(torch, case):
     top, bottom, left, right = options["padding"]
     padded = torch.nn.functional.pad(tensor(torch, x), (left, right, top, bottom))
     expected = torch.nn.functional.conv2d(
-        padded, tensor(torch, w), None if b is None else tensor(torch, b),
-        stride=options["stride"], dilation=options["dilation"], groups=options["groups"],
+        padded,
+        tensor(torch, w),
+        None if b is None else tensor(torch, b),
+        stride=options["stride"],
+        dilation=options["dilation"],
+        groups=options["groups"],
     )
     y, _ = kernels.conv2d(x, w, b, **options)
     assert_close(y, expected.numpy(), atol=1e-5 * w[0].size)
@@ -628,7 +637,12 @@ def test_batch_norm_matches_torch(torch, shape):
     mean, var = random_array(14, (4,)), random_array(15, (4,)) ** 2 + 0.05
     scale, shift = random_array(16, (4,)), random_array(17, (4,))
     expected = torch.nn.functional.batch_norm(
-        tensor(torch, x), tensor(torch, mean), tensor(torch, var), tensor(torch, scale), tensor(torch, shift),
-        training=False, eps=1e-3,
+        tensor(torch, x),
+        tensor(torch, mean),
+        tensor(torch, var),
+        tensor(torch, scale),
+        tensor(torch, shift),
+        training=False,
+        eps=1e-3,
     ).numpy()
     assert_close(kernels.batch_norm(x, mean, var, scale, shift, eps=1e-3), expected)
