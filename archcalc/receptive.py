@@ -36,8 +36,12 @@ def input_field(shape) -> Field:
 
 def step(window: Window | None, fields: list[Field], output_shape) -> Field:
     """The field of a layer's output from its window and its inputs' fields."""
-    widest = max(fields, key=lambda f: int(np.max(f.size[0] * f.size[1])))
-    size = tuple(np.max([f.size[a] for f in fields], axis=0) for a in (0, 1))
+    if len(fields) == 1:
+        widest = fields[0]
+        size = widest.size
+    else:
+        widest = max(fields, key=lambda f: int((f.size[0] * f.size[1]).max()))
+        size = tuple(np.max([f.size[a] for f in fields], axis=0) for a in (0, 1))
     jump, start, extent = widest.jump, widest.start, widest.extent
     if window is not None:
         kernel = window.kernel if window.kernel is not None else extent

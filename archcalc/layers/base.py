@@ -181,20 +181,33 @@ def elements(shape: Shape) -> np.ndarray:
 
 
 def product(*factors) -> np.ndarray:
-    """Multiply int64 arrays, refusing to wrap around: NumPy integer overflow is silent."""
+    """Multiply int64 arrays, refusing to wrap around: NumPy integer overflow is silent.
+
+    The check is cheap in the common case: the product of each factor's largest magnitude
+    bounds every entry; only when that bound reaches 2**63 are the entries checked one by one.
+    """
     exact = np.int64(1)
-    approx = np.float64(1.0)
+    bound = 1.0
     for factor in factors:
-        exact = exact * np.asarray(factor, dtype=np.int64)
-        approx = approx * np.asarray(factor, dtype=np.float64)
-    ensure_fits(approx)
+        try:
+            array = np.asarray(factor, dtype=np.int64)
+        except OverflowError:
+            raise rule_error("E306", f"the number {factor} is beyond 64-bit integers") from None
+        exact = exact * array
+        bound *= float(abs(array).max()) if array.size else 0.0
+    if bound >= 2.0**63:
+        approx = np.float64(1.0)
+        for factor in factors:
+            approx = approx * np.asarray(factor, dtype=np.float64)
+        ensure_fits(approx)
     return exact
 
 
 def ensure_fits(approx) -> None:
     """Raise E306 when a float64 estimate of a count is beyond what int64 can hold."""
-    if np.any(np.abs(approx) >= 2.0**63):
-        raise rule_error("E306", f"a count reaches {float(np.max(np.abs(approx))):.3g}, beyond 64-bit integers")
+    magnitude = abs(np.asarray(approx, dtype=np.float64))
+    if magnitude.size and magnitude.max() >= 2.0**63:
+        raise rule_error("E306", f"a count reaches {float(magnitude.max()):.3g}, beyond 64-bit integers")
 
 
 def show_shape(shape: Shape, index: int = 0) -> str:

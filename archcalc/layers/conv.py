@@ -52,7 +52,7 @@ class Conv(Layer):
         channels, height, width = shape
         groups, out = self.group_count(channels), self.out_channels(channels)
         for what, count in (("input", channels), ("output", out)):
-            if np.any(count % groups):
+            if (count % groups).any():
                 i = int(np.argmax(count % groups != 0))
                 raise rule_error("E304", f"{what} channels {int(count[i])} are not divisible by groups={int(groups[i])}")
         out_h, out_w, _ = sliding_output(self, height, width, self.kernel, self.stride,
