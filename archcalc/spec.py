@@ -423,7 +423,8 @@ class _Compiler:
         try:
             return cls.keys[key].kind(value)
         except ValueError as error:
-            raise _error("E203", f"{cls.type_name} '{key}': {error}", value_where, layer_name) from None
+            raise _error(getattr(error, "code", "E203"), f"{cls.type_name} '{key}': {error}", value_where,
+                         layer_name) from None
 
     def _branches(self, type_name, branches, name, inputs, where, key_where, scope, variables) -> int:
         if lookup(type_name) is None or lookup(type_name).type_name not in JOIN_TYPES:

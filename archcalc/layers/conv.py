@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import (Key, Layer, ParamCounts, Window, expect_rank, optional, pair, padding,
+from .base import (INTEGER_1, Key, Layer, json_schema, ParamCounts, Window, expect_rank, optional, pair, padding,
                    positive_int, product, register, boolean, rule_error, ROUNDING)
 from .window import describe_window, effective_kernel, resolve_padding, sliding_output
 
 
+@json_schema({"anyOf": [INTEGER_1, {"const": "depthwise"}]})
 def groups_kind(value):
     """an integer ≥ 1, or 'depthwise' (one group per input channel)"""
     if value == "depthwise":
