@@ -338,8 +338,14 @@ def _off_by(actual, expectation: Expectation) -> str:
     if expectation.value is None or isinstance(actual, tuple):
         return ""
     difference = actual - expectation.value
-    relative = f", {difference / expectation.value:+.3%}" if expectation.value else ""
-    return f" (off by {difference:+,}{relative})"
+    return f" (off by {difference:+,}{_percent(difference, expectation.value)})"
+
+
+def _percent(difference: int, base: int) -> str:
+    """', +0.003%' — left out when the base is 0 or the change is below 0.001%."""
+    if not base or abs(difference / base) < 1e-5:
+        return ""
+    return f", {difference / base:+.3%}"
 
 
 # ---- budgets ----
@@ -443,8 +449,7 @@ def check_baseline(result: ModelResult, recorded: dict | None) -> list[Problem]:
 def _change(before, after) -> str:
     """'138,357,544 → 138,361,640 (+4,096, +0.003%)' or '96×55×55 → 96×54×54'."""
     if isinstance(before, int) and isinstance(after, int) and not isinstance(before, bool):
-        relative = f", {(after - before) / before:+.3%}" if before else ""
-        return f"{before:,} → {after:,} ({after - before:+,}{relative})"
+        return f"{before:,} → {after:,} ({after - before:+,}{_percent(after - before, before)})"
     show = lambda v: show_shape(v) if isinstance(v, (list, tuple)) else "missing" if v is None else str(v)
     return f"{show(before)} → {show(after)}"
 

@@ -104,15 +104,12 @@ def load(text: str, file: str = "<string>"):
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = _mark(file, mark) if mark else Location(file, 1, 1)
-        problem = error.problem or "invalid YAML"
-        if "\t" in problem or "tab" in problem:
-            problem += " (use spaces, not tabs, to indent)"
-        raise ArchcalcError("E101", problem, where) from None
+        raise _syntax_error(error, text, file) from None
     except yaml.reader.ReaderError as error:
         line, column = _position(text, error.position)
-        raise ArchcalcError("E101", f"character {error.character!r} is not allowed in YAML",
+        character = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "?")
+        raise ArchcalcError("E101", f"character U+{character:04X} is not allowed in YAML (control characters "
+                                    f"must be written as escapes in a double-quoted string)",
                             Location(file, line, column)) from None
     except yaml.YAMLError as error:
         raise ArchcalcError("E101", str(error), Location(file, 1, 1)) from None
@@ -122,6 +119,21 @@ def load(text: str, file: str = "<string>"):
     if builder.document is _NOTHING:
         raise ArchcalcError("E105", "file is empty; expected a mapping with 'input' and 'layers'", Location(file, 1, 1))
     return builder.document
+
+
+def _syntax_error(error, text: str, file: str) -> ArchcalcError:
+    """E101 at the parser's mark, with a hint for tabs and for brackets left open at the end."""
+    mark, problem = error.problem_mark or error.context_mark, error.problem or "invalid YAML"
+    if mark is None:
+        return ArchcalcError("E101", problem, Location(file, 1, 1))
+    if 0 <= mark.index < len(text) and text[mark.index] == "\t" or "tab" in problem:
+        problem += " (a tab: indent with spaces)"
+    context = error.context_mark
+    if context is not None and mark.index >= len(text.rstrip()):
+        # The parser ran off the end of the file: the useful place is what was left open.
+        what = (error.context or "this").replace("while parsing a ", "this ").replace("while scanning a ", "this ")
+        return ArchcalcError("E101", f"{what} is never closed ({problem})", _mark(file, context))
+    return ArchcalcError("E101", problem, _mark(file, mark))
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -202,7 +214,8 @@ class _Builder:
         try:
             return _CONSTRUCTORS[tag](_SCALARS, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
         except ValueError as error:  # e.g. an integer of more than 4,300 digits
-            raise ArchcalcError("E306", f"number {event.value[:20]}… cannot be read: {error}", where) from None
+            raise ArchcalcError("E306", f"number of {len(event.value):,} digits is beyond 64-bit integers",
+                                where) from None
         except yaml.constructor.ConstructorError as error:
             raise ArchcalcError("E203", str(error.problem or error), where) from None
 
@@ -235,7 +248,8 @@ class _Builder:
                                     where)
             if value in parent:
                 first = parent.key_locations[value]
-                raise ArchcalcError("E102", f"duplicate key '{value}' (first defined at line {first.line})", where)
+                raise ArchcalcError("E102", f"duplicate key '{value}' (first defined at line {first.line}, "
+                                            f"column {first.column})", where)
             frame.key, frame.key_where = value, where
         else:
             parent[frame.key] = value
