@@ -500,8 +500,14 @@ class _Compiler:
             raise _error("E203", f"block '{block_name}' needs a 'layers' list", block_where)
         _check_keys(definition, ("params", "layers", "description"), f"block '{block_name}'")
         params = definition.get("params") or {}
+        params_where = definition.value_location("params")
         if isinstance(params, list):
+            if not all(isinstance(p, str) and p.isidentifier() for p in params):
+                raise _error("E203", f"block '{block_name}' params must be names, got {params!r}", params_where)
             params = {p: None for p in params}
+        if not isinstance(params, dict) or not all(isinstance(p, str) and p.isidentifier() for p in params):
+            raise _error("E203", f"block '{block_name}' params must map names to defaults (null = required)",
+                         params_where)
         if args is not None and not isinstance(args, Mapping):
             raise _error("E404", f"block '{block_name}' takes a mapping of arguments, got {args!r}", key_where, name)
         args = args or {}
