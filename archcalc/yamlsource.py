@@ -11,7 +11,6 @@ size, alias expansion and nesting depth are bounded.
 
 from __future__ import annotations
 
-import gc
 from pathlib import Path
 
 import yaml
@@ -98,8 +97,6 @@ def load(text: str, file: str = "<string>"):
     costs the size of what it names, and the error points at the alias that went over.
     """
     builder = _Builder(file)
-    collecting = gc.isenabled()
-    gc.disable()  # the builder makes no reference cycles; collections would only rescan its output
     try:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
@@ -113,9 +110,6 @@ def load(text: str, file: str = "<string>"):
                             Location(file, line, column)) from None
     except yaml.YAMLError as error:
         raise ArchcalcError("E101", str(error), Location(file, 1, 1)) from None
-    finally:
-        if collecting:
-            gc.enable()
     if builder.document is _NOTHING:
         raise ArchcalcError("E105", "file is empty; expected a mapping with 'input' and 'layers'", Location(file, 1, 1))
     return builder.document

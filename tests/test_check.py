@@ -229,6 +229,14 @@ def test_directories_recurse_over_yaml_and_yml(tmp_path):
     assert report["summary"]["files"] == 2 and report["exit_code"] == 0
 
 
+def test_every_error_code_is_documented():
+    from archcalc.errors import ERROR_CODES
+
+    text = (ROOT / "docs" / "cli.md").read_text()
+    section = text[text.index("## check"):]
+    assert [code for code in ERROR_CODES if f"| {code} |" not in section] == []
+
+
 # ---- schema ----
 
 def test_schema_validates_every_shipped_spec():
