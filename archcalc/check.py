@@ -26,9 +26,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .engine import Config, analyze
 from .errors import ArchcalcError, Location, Problem, did_you_mean
-from .units import parse_quantity
-from .yamlsource import Mapping
+from .spec import load_specs
+from .totals import totals
+from .units import human, parse_quantity
+from .yamlsource import Mapping, read_text
 
 #: Codes of failed checks (exit 1). Every other error means the input is invalid (exit 2).
 FAILURE_CODES = frozenset({"E501", "E502", "E503"})
@@ -284,9 +287,6 @@ def model_location(spec) -> Location:
 
 def analyse_model(spec) -> ModelResult:
     """Compile and analyse a model at its own input, batch 1; errors become problems."""
-    from .engine import Config, analyze
-    from .totals import totals
-
     result = ModelResult(spec.name, spec.file, model_location(spec))
     try:
         expectations = expectations_of(spec)
@@ -357,8 +357,6 @@ def check_budgets(result: ModelResult, budgets: dict[str, int]) -> list[Problem]
     for total, limit in budgets.items():
         actual = result.totals[total]
         if actual > limit:
-            from .units import human
-
             binary = total.endswith("bytes")
             ratio = f"{actual / limit:.2f}×" if limit else "∞×"
             problems.append(Problem(
@@ -513,9 +511,6 @@ def run(paths, budgets: dict[str, int] | None = None, baseline: str | None = Non
         update_baseline: str | None = None) -> Report:
     """Check every spec under ``paths``. ``baseline``: compare with that file;
     ``update_baseline``: (re)write that file with the numbers of every model that analysed."""
-    from .spec import load_specs
-    from .yamlsource import read_text
-
     report = Report()
     files, report.file_problems = collect_files(paths)
     report.files = files

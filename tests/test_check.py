@@ -269,6 +269,15 @@ def test_schema_is_generated_from_the_layer_classes(layers, valid):
     assert validator.is_valid(document) == valid
 
 
+def test_a_spec_may_name_the_schema(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    from archcalc.schema import spec_schema
+
+    text = "$schema: ./archcalc.schema.json\n" + SMALL
+    assert invoke("check", write(tmp_path, text)).exit_code == 0
+    assert jsonschema.Draft202012Validator(spec_schema()).is_valid(yaml.safe_load(text))
+
+
 def test_schema_knows_every_registered_layer_type():
     from archcalc.layers import REGISTRY
     from archcalc.schema import spec_schema

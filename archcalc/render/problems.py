@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 
 import click
 
+from ..check import FAILURE_CODES
+
 FORMATS = ("human", "json", "github", "junit")
 MAX_QUOTED = 160   # characters of a source line shown around the column
 
@@ -59,8 +61,8 @@ def quote(text: str | None, location, style=lambda text, **kw: text) -> list[str
 
 def summary_line(report, strict: bool = False) -> str:
     problems = report.problems
-    errors = sum(p.severity == "error" and p.code not in _failure_codes() for p in problems)
-    failures = sum(p.severity == "error" and p.code in _failure_codes() for p in problems)
+    errors = sum(p.severity == "error" and p.code not in FAILURE_CODES for p in problems)
+    failures = sum(p.severity == "error" and p.code in FAILURE_CODES for p in problems)
     warnings = sum(p.severity == "warning" for p in problems)
     scope = f"{len(report.models)} model{'s' * (len(report.models) != 1)} in {len(report.files)} " \
             f"file{'s' * (len(report.files) != 1)}"
@@ -71,12 +73,6 @@ def summary_line(report, strict: bool = False) -> str:
                                                           (failures, "failed check"), (warnings, "warning")) if n]
     verdict = {0: "ok", 1: "FAILED", 2: "INVALID"}[report.exit_code(strict)]
     return f"{verdict}: {scope}: {', '.join(parts)}{written}"
-
-
-def _failure_codes():
-    from ..check import FAILURE_CODES
-
-    return FAILURE_CODES
 
 
 # ---- json ----
@@ -90,13 +86,12 @@ def problem_record(problem) -> dict:
 
 def to_json(report, strict: bool = False, color=None) -> str:
     problems = report.problems
-    failure_codes = _failure_codes()
     document = {
         "exit_code": report.exit_code(strict),
         "summary": {
             "files": len(report.files), "models": len(report.models),
-            "errors": sum(p.severity == "error" and p.code not in failure_codes for p in problems),
-            "failures": sum(p.severity == "error" and p.code in failure_codes for p in problems),
+            "errors": sum(p.severity == "error" and p.code not in FAILURE_CODES for p in problems),
+            "failures": sum(p.severity == "error" and p.code in FAILURE_CODES for p in problems),
             "warnings": sum(p.severity == "warning" for p in problems),
         },
         "models": [{"file": m.file, "name": m.name, "analysed": m.analysed,
@@ -146,7 +141,6 @@ def _xml_text(text: str) -> str:
 
 def junit(report, strict: bool = False, color=None) -> str:
     """One testsuite per file, one testcase per model; failed checks are <failure>, invalid input <error>."""
-    failure_codes = _failure_codes()
     suites: dict[str, list] = {file: [] for file in report.files}
     for model in report.models:
         suites.setdefault(model.file, []).append((model.name, model.problems))
@@ -175,7 +169,7 @@ def junit(report, strict: bool = False, color=None) -> str:
                         tags.add("failure")
                     warnings.append(text)
                     continue
-                tag = "failure" if problem.code in failure_codes else "error"
+                tag = "failure" if problem.code in FAILURE_CODES else "error"
                 ET.SubElement(case, tag, type=problem.code, message=_xml_text(problem.message)).text = text
                 tags.add(tag)
             if "error" in tags:
