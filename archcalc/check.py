@@ -259,19 +259,32 @@ class ModelResult:
     location: Location
     totals: dict = field(default_factory=dict)
     output: tuple = ()
-    layers: dict = field(default_factory=dict)      # name → {"output": (…), "params": n, …}
-    layer_locations: dict = field(default_factory=dict)
+    rows: dict = field(default_factory=dict)         # layer name → engine Row (first configuration)
     problems: list = field(default_factory=list)
 
     @property
     def analysed(self) -> bool:
         return bool(self.totals)
 
+    def layer(self, name: str) -> dict:
+        """A layer's facts as plain ints: {"output": (…), "params": n, "weights", "buffers", "macs", "activations"}."""
+        row = self.rows[name]
+        return {"output": tuple(int(d[0]) for d in row.output_shape),
+                "params": int(row.params.trainable[0]), "weights": int(row.params.weights[0]),
+                "buffers": int(row.params.buffers[0]), "macs": int(row.macs[0]),
+                "activations": int(row.activations[0])}
+
+    def layer_location(self, name: str) -> Location:
+        return self.rows[name].node.location if name in self.rows else self.location
+
     def facts(self) -> dict:
         """What a baseline records for this model."""
+        layers = {}
+        for name in self.rows:
+            facts = self.layer(name)
+            layers[name] = {"output": list(facts["output"]), "params": facts["params"], "macs": facts["macs"]}
         return {"totals": {k: self.totals[k] for k in BASELINE_TOTALS}, "output": list(self.output),
-                "layers": {name: {"output": list(f["output"]), "params": f["params"], "macs": f["macs"]}
-                           for name, f in self.layers.items()}}
+                "layers": layers}
 
 
 def model_location(spec) -> Location:
@@ -299,14 +312,7 @@ def analyse_model(spec) -> ModelResult:
     result.problems += [Problem.from_error(w) for w in graph.warnings]
     result.totals = {k: int(v[0]) for k, v in sums.items()}
     result.output = tuple(int(d[0]) for d in analysis.rows[-1].output_shape)
-    for row in analysis.rows:
-        result.layers[row.name] = {
-            "output": tuple(int(d[0]) for d in row.output_shape),
-            "params": int(row.params.trainable[0]), "weights": int(row.params.weights[0]),
-            "buffers": int(row.params.buffers[0]), "macs": int(row.macs[0]),
-            "activations": int(row.activations[0]),
-        }
-        result.layer_locations[row.name] = row.node.location
+    result.rows = {row.name: row for row in analysis.rows}
     result.problems += check_expectations(result, expectations)
     return result
 
@@ -316,11 +322,11 @@ def check_expectations(result: ModelResult, expectations: dict) -> list[Problem]
     for path, expectation in expectations.items():
         if path[0] == "layers":
             name, fact = path[1], path[2]
-            if name not in result.layers:
+            if name not in result.rows:
                 problems.append(Problem("E401", f"expect.layers names '{name}', which {result.name} does not have"
-                                                f"{did_you_mean(name, result.layers)}", expectation.location))
+                                                f"{did_you_mean(name, result.rows)}", expectation.location))
                 continue
-            actual = result.layers[name][fact]
+            actual = result.layer(name)[fact]
         else:
             actual = result.output if path[0] == SHAPE_KEY else result.totals[path[0]]
         if not expectation.holds(actual):
@@ -433,7 +439,7 @@ def check_baseline(result: ModelResult, recorded: dict | None) -> list[Problem]:
     removed = [name for name in old_layers if name not in now["layers"]]
     for name, text in drifts[:MAX_LAYER_DRIFTS]:
         problems.append(Problem("E503", f"{result.name}: layer '{name}' {text}",
-                                result.layer_locations.get(name) or result.location, name))
+                                result.layer_location(name), name))
     if len(drifts) > MAX_LAYER_DRIFTS:
         problems.append(Problem("E503", f"{result.name}: {len(drifts) - MAX_LAYER_DRIFTS} more layers changed "
                                         f"since the baseline", result.location))

@@ -36,6 +36,9 @@ def input_field(shape) -> Field:
 
 def step(window: Window | None, fields: list[Field], output_shape) -> Field:
     """The field of a layer's output from its window and its inputs' fields."""
+    if window is None and len(fields) == 1 and len(output_shape) == 3 and \
+            fields[0].extent[0] is output_shape[1] and fields[0].extent[1] is output_shape[2]:
+        return fields[0]  # an element-wise layer passing its input's map through: nothing changes
     if len(fields) == 1:
         widest = fields[0]
         size = widest.size

@@ -159,6 +159,7 @@ class _Builder:
         self.anchors: dict[str, tuple] = {}   # name → (value, expanded size)
         self.total = 0
         self.document = _NOTHING
+        self.plain: dict = {}   # (text, implicit) → value: specs repeat the same few words and numbers
 
     def feed(self, event) -> None:
         kind = type(event)
@@ -198,6 +199,15 @@ class _Builder:
         self.stack.append(_Frame(value, event.anchor))
 
     def _scalar(self, event, where):
+        if event.tag is None:
+            key = (event.value, event.implicit)
+            value = self.plain.get(key, _NOTHING)
+            if value is _NOTHING:
+                value = self.plain[key] = self._construct(event, where)
+            return value
+        return self._construct(event, where)
+
+    def _construct(self, event, where):
         tag = event.tag
         if tag is None or tag == "!":
             tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
