@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from archcalc.cli import main
 from archcalc.errors import ERROR_CODES
-from archcalc.yamlsource import MAX_FILE_BYTES
+from archcalc.yamlsource import MAX_DEPTH, MAX_FILE_BYTES
 
 CASES = Path(__file__).parent / "error_cases"
 HEADER = re.compile(r"^# expect: (\d+):(\d+) ([EW]\d{3})(?: exit (\d))?\s*$")
@@ -127,6 +127,15 @@ def test_file_over_the_size_limit(tmp_path):
     assert spec.stat().st_size > MAX_FILE_BYTES
     status, report = run_check(spec)
     assert first_problem(report) == (1, 1, "E106") and status == 2
+
+
+def test_nesting_deep_enough_to_overflow_a_recursive_parser(tmp_path):
+    # 100,000 open brackets crashed a recursive YAML composer. The document's mapping is level 1,
+    # so bracket number MAX_DEPTH would be level MAX_DEPTH + 1: refused there.
+    spec = tmp_path / "deep.yaml"
+    spec.write_text("input: 3x8x8\nlayers: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    status, report = run_check(spec)
+    assert first_problem(report) == (2, len("layers: ") + MAX_DEPTH, "E106") and status == 2
 
 
 def test_hundred_thousand_layers(tmp_path):
