@@ -288,14 +288,14 @@ class ModelResult:
 
 
 def model_location(spec) -> Location:
-    """Where a model is named: its key under ``variants``, else the file's ``name`` or first line."""
+    """Where a model is named: its key under ``variants``, else the file's ``name`` or first key."""
     document = spec.document
     variants = document.get("variants")
     if spec.variant is not None and isinstance(variants, Mapping):
         return variants.key_location(spec.name)
     if "name" in document:
         return document.key_location("name")
-    return Location(spec.file, 1, 1)
+    return document.location
 
 
 def analyse_model(spec) -> ModelResult:
@@ -363,14 +363,20 @@ def check_budgets(result: ModelResult, budgets: dict[str, int]) -> list[Problem]
     for total, limit in budgets.items():
         actual = result.totals[total]
         if actual > limit:
-            binary = total.endswith("bytes")
             ratio = f"{actual / limit:.2f}×" if limit else "∞×"
             problems.append(Problem(
-                "E502", f"{result.name}: {total} {actual:,} ({human(actual, binary, 'B' if binary else '')}) "
-                        f"exceeds the budget --{option[total].replace('_', '-')} {limit:,} "
-                        f"({human(limit, binary, 'B' if binary else '')}), {ratio} the limit",
+                "E502", f"{result.name}: {total} {_amount(actual, total)} exceeds the budget "
+                        f"--{option[total].replace('_', '-')} {_amount(limit, total)}, {ratio} the limit",
                 result.location))
     return problems
+
+
+def _amount(value: int, total: str) -> str:
+    """Exact, then short: 15,470,264,320 (15.5G); bytes in binary units: 60,950,432 (58.1MiB)."""
+    binary = total.endswith("bytes")
+    short = human(value, binary, "B" if binary else "")
+    exact = f"{value:,}"
+    return exact if short.rstrip("B") == exact else f"{exact} ({short})"
 
 
 # ---- baseline ----

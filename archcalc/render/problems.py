@@ -24,6 +24,12 @@ def render(report, fmt: str, strict: bool = False, color: bool | None = None) ->
 
 # ---- human ----
 
+def text_of(problem) -> str:
+    """The message, led by the layer's name when the message does not already say it."""
+    layer = f"{problem.layer}: " if problem.layer and problem.layer not in problem.message else ""
+    return layer + problem.message
+
+
 def human(report, strict: bool = False, color: bool | None = None) -> str:
     """yamllint-style: the location, the code, the message, then the offending line with a caret."""
     style = (lambda text, **kw: click.style(text, **kw)) if color else (lambda text, **kw: text)
@@ -31,9 +37,8 @@ def human(report, strict: bool = False, color: bool | None = None) -> str:
     for problem in report.problems:
         where = f"{problem.location}: " if problem.location else ""
         tone = {"error": "red", "warning": "yellow"}.get(problem.severity, "white")
-        layer = f"{problem.layer}: " if problem.layer and problem.layer not in problem.message else ""
         out.append(f"{style(where, bold=True)}{style(problem.severity, fg=tone, bold=True)}"
-                   f"[{problem.code}]: {layer}{problem.message}")
+                   f"[{problem.code}]: {text_of(problem)}")
         out += quote(report.sources.get(problem.location.file) if problem.location else None, problem.location,
                      style)
     out.append(summary_line(report, strict))
@@ -123,8 +128,7 @@ def github(report, strict: bool = False, color=None) -> str:
             properties += [f"file={_escape_property(problem.location.file)}", f"line={problem.location.line}",
                            f"col={problem.location.column}"]
         properties.append(f"title={_escape_property('archcalc ' + problem.code)}")
-        layer = f"{problem.layer}: " if problem.layer and problem.layer not in problem.message else ""
-        out.append(f"::{command} {','.join(properties)}::{_escape_data(layer + problem.message)}")
+        out.append(f"::{command} {','.join(properties)}::{_escape_data(text_of(problem))}")
     out.append(summary_line(report, strict))
     return "\n".join(out)
 
@@ -162,15 +166,15 @@ def junit(report, strict: bool = False, color=None) -> str:
             counts["tests"] += 1
             warnings, tags = [], set()
             for problem in problems:
-                text = _xml_text(f"{problem.location or file}: {problem.code}: {problem.message}")
+                text = _xml_text(f"{problem.location or file}: {problem.code}: {text_of(problem)}")
                 if problem.severity == "warning":
                     if strict:
-                        ET.SubElement(case, "failure", type=problem.code, message=_xml_text(problem.message)).text = text
+                        ET.SubElement(case, "failure", type=problem.code, message=_xml_text(text_of(problem))).text = text
                         tags.add("failure")
                     warnings.append(text)
                     continue
                 tag = "failure" if problem.code in FAILURE_CODES else "error"
-                ET.SubElement(case, tag, type=problem.code, message=_xml_text(problem.message)).text = text
+                ET.SubElement(case, tag, type=problem.code, message=_xml_text(text_of(problem))).text = text
                 tags.add(tag)
             if "error" in tags:
                 counts["errors"] += 1
