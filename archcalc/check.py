@@ -405,6 +405,11 @@ def read_baseline(path: str | Path) -> dict:
                             Location(str(path), error.lineno, error.colno)) from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise ArchcalcError("E203", "baseline must be an object with 'models' (written by --update-baseline)", where)
+    for key, entry in data["models"].items():
+        layers = entry.get("layers", {}) if isinstance(entry, dict) else None
+        if not (isinstance(entry, dict) and isinstance(entry.get("totals", {}), dict) and isinstance(layers, dict)
+                and all(isinstance(facts, dict) for facts in layers.values())):
+            raise ArchcalcError("E203", f"baseline entry '{key}' is malformed; rewrite it with --update-baseline", where)
     return data["models"]
 
 

@@ -162,6 +162,19 @@ def test_missing_baseline_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "--update-baseline" in result.output
 
 
+@pytest.mark.parametrize("content, code", [
+    ("{not json", "E101"),
+    ("[]", "E203"),
+    ('{"models": {"net.yaml:net": [1, 2]}}', "E203"),
+    ('{"models": {"net.yaml:net": {"layers": {"conv1": 5}}}}', "E203"),
+])
+def test_broken_baseline_is_reported_not_a_crash(tmp_path, content, code):
+    baseline = write(tmp_path, content, "base.json")
+    result = invoke("check", "--format", "json", write(tmp_path, SMALL), "--baseline", baseline)
+    assert result.exit_code == 2
+    assert [(p["file"], p["code"]) for p in problems(result)] == [(str(baseline), code)]
+
+
 # ---- output formats ----
 
 def failing_specs(tmp_path):
