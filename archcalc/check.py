@@ -414,9 +414,15 @@ def read_baseline(path: str | Path) -> dict:
 
 
 def write_baseline(path: str | Path, models: dict) -> None:
-    text = json.dumps({"archcalc_baseline": BASELINE_VERSION, "models": dict(sorted(models.items()))},
-                      indent=1, ensure_ascii=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    """JSON with one line per total and per layer, so a reviewer reads the change in a diff."""
+    line = lambda value: json.dumps(value, ensure_ascii=False)
+    entries = []
+    for key, facts in sorted(models.items()):
+        layers = ",\n".join(f"    {line(name)}: {line(layer)}" for name, layer in facts.get("layers", {}).items())
+        entries.append(f"  {line(key)}: {{\n   \"totals\": {line(facts.get('totals', {}))},\n"
+                       f"   \"output\": {line(facts.get('output'))},\n   \"layers\": {{\n{layers}\n   }}\n  }}")
+    text = f"{{\n \"archcalc_baseline\": {BASELINE_VERSION},\n \"models\": {{\n" + ",\n".join(entries) + "\n }\n}\n"
+    Path(path).write_text(text, encoding="utf-8")
 
 
 MAX_LAYER_DRIFTS = 10

@@ -242,7 +242,11 @@ def check(ctx, paths, max_params, max_macs, max_activation_bytes, baseline, upda
 
 @main.command()
 def schema():
-    """JSON Schema of the spec language, for editors: archcalc schema > archcalc.schema.json"""
+    """JSON Schema of the spec language, for editor completion and checks.
+
+    Save it with 'archcalc schema > archcalc.schema.json' and name it in a spec's '$schema' key
+    (or a '# yaml-language-server: $schema=…' comment).
+    """
     from .render.formats import to_json
     from .schema import spec_schema
 
