@@ -97,7 +97,7 @@ def _at(node, path):
     return node
 
 
-@fuzz(700)
+@fuzz(300)
 @given(st.sampled_from(sorted(SHIPPED)), st.data())
 def test_mutated_documents(name, data):
     document = yaml.safe_load(SHIPPED[name])
@@ -119,7 +119,7 @@ def test_mutated_documents(name, data):
     check_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
-@fuzz(700)
+@fuzz(300)
 @given(st.sampled_from(sorted(SHIPPED)), st.data())
 def test_mutated_text(name, data):
     lines = SHIPPED[name].splitlines()
