@@ -258,6 +258,61 @@ def layers(name):
     click.echo(layer_help(name))
 
 
+def _quantity(ctx, param, value):
+    from .units import parse_quantity
+
+    if value is None:
+        return None
+    try:
+        return parse_quantity(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--max-params", callback=_quantity, metavar="N", help="Budget for trainable parameters (e.g. 25M).")
+@click.option("--max-macs", callback=_quantity, metavar="N", help="Budget for multiply-adds (e.g. 4G).")
+@click.option("--max-activation-bytes", callback=_quantity, metavar="BYTES",
+              help="Budget for activation memory, all layer outputs in fp32 (e.g. 100MiB).")
+@click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Fail when numbers drift from this baseline JSON.")
+@click.option("--update-baseline", is_flag=True,
+              help="Write the current numbers to the baseline (--baseline FILE, default archcalc-baseline.json).")
+@click.option("--strict", is_flag=True, help="Warnings (e.g. W401 unused output) fail the check too.")
+@click.option("--format", "fmt", type=click.Choice(("human", "json", "github", "junit")), default="human",
+              show_default=True)
+@click.pass_context
+def check(ctx, paths, max_params, max_macs, max_activation_bytes, baseline, update_baseline, strict, fmt):
+    """Validate specs and check their expect: blocks, budgets and baseline (for CI).
+
+    PATH is a spec file or a directory (searched recursively for *.yaml and *.yml).
+    Exit code: 0 all good, 1 a check or budget failed, 2 invalid spec or usage.
+    """
+    from . import check as checking
+    from .render.problems import render
+
+    limits = {"max_params": max_params, "max_macs": max_macs, "max_activation_bytes": max_activation_bytes}
+    budgets = {checking.BUDGETS[k]: v for k, v in limits.items() if v is not None}
+    target = (baseline or "archcalc-baseline.json") if update_baseline else None
+    report = checking.run(paths, budgets, baseline, target)
+    click.echo(render(report, fmt, strict, color=fmt == "human"))  # click drops colours off a terminal
+    ctx.exit(report.exit_code(strict))
+
+
+@main.command()
+def schema():
+    """JSON Schema of the spec language, for editor completion and checks.
+
+    Save it with 'archcalc schema > archcalc.schema.json' and name it in a spec's '$schema' key
+    (or a '# yaml-language-server: $schema=…' comment).
+    """
+    from .render.formats import to_json
+    from .schema import spec_schema
+
+    click.echo(to_json(spec_schema()))
+
+
 def run() -> None:  # pragma: no cover - python -m archcalc
     main(prog_name="archcalc")
 

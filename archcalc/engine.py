@@ -79,7 +79,7 @@ class Analysis:
 
 def _as_vector(value, count: int) -> np.ndarray:
     array = np.asarray(value, dtype=np.int64)
-    return np.broadcast_to(array, (count,)) if array.ndim == 0 else array
+    return np.full(count, array, dtype=np.int64) if array.ndim == 0 else array
 
 
 def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32") -> Analysis:
@@ -95,23 +95,47 @@ def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32") -> Analysi
     zero = np.zeros(count, np.int64)
     rows = [Row(input_node, [], input_shape, ParamCounts(zero, zero, zero), zero, {},
                 product(elements(input_shape), batch), receptive.input_field(input_shape))]
+    known: dict = {}
     for node in graph.nodes[1:]:
-        rows.append(_evaluate(node, rows, batch, count))
+        rows.append(_evaluate(node, rows, batch, count, known))
     return Analysis(graph, list(configs), dtype, rows)
 
 
-def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int) -> Row:
+def _facts_key(layer, inputs):
+    """What a layer's facts depend on: its type, its settings and its input shapes (rules are pure)."""
+    key = (type(layer), tuple(layer.settings.items()),
+           tuple(tuple(d.tobytes() for d in shape) for shape in inputs))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int, known: dict) -> Row:
+    """One node's row. Repeated layers (same type, settings and input shapes) are computed once."""
     layer = node.layer
     inputs = [rows[i].output_shape for i in node.inputs]
     try:
-        output = tuple(_as_vector(d, count) for d in layer.output_shape(inputs))
-        counts = layer.param_counts(inputs)
-        params = ParamCounts(*(_as_vector(v, count) for v in (counts.trainable, counts.buffers, counts.weights)))
-        macs = product(_as_vector(layer.macs(inputs, output), count), batch)
-        other = {k: product(_as_vector(v, count), batch) for k, v in layer.other_ops(inputs, output).items()}
-        allocated = elements(output) if layer.storage == NEW else np.zeros(count, np.int64)
-        activations = product(allocated, batch)
-        field = receptive.step(layer.window(inputs), [rows[i].field for i in node.inputs], output)
+        key = _facts_key(layer, inputs)
+        facts = known.get(key) if key is not None else None
+        if facts is None:
+            facts = _facts(layer, inputs, batch, count)
+            if key is not None:
+                known[key] = facts
+        output, params, macs, other, activations, window = facts
+        field = receptive.step(window, [rows[i].field for i in node.inputs], output)
     except ArchcalcError as error:
         raise error.located(node.location, node.name) from None
-    return Row(node, inputs, output, params, macs, other, activations, field)
+    return Row(node, inputs, output, params, macs, dict(other), activations, field)
+
+
+def _facts(layer, inputs, batch, count) -> tuple:
+    output = tuple(_as_vector(d, count) for d in layer.output_shape(inputs))
+    counts = layer.param_counts(inputs)
+    params = ParamCounts(*(_as_vector(v, count) for v in (counts.trainable, counts.buffers, counts.weights)))
+    macs = product(_as_vector(layer.macs(inputs, output), count), batch)
+    other = {k: product(_as_vector(v, count), batch) for k, v in layer.other_ops(inputs, output).items()}
+    allocated = elements(output) if layer.storage == NEW else np.zeros(count, np.int64)
+    activations = product(allocated, batch)
+    return output, params, macs, other, activations, layer.window(inputs)

@@ -29,19 +29,21 @@ def make_divisible(value, divisor=8, min_value=None):
     return rounded
 
 
+MAX_SEQUENCE = 1_000_000   # elements a list or string made by an expression may have
+
+
+def _range(*args):
+    numbers = range(*args)
+    if len(numbers) > MAX_SEQUENCE:
+        raise ValueError(f"range of {len(numbers):,} elements is too long")
+    return list(numbers)
+
+
 FUNCTIONS = {
     "min": min, "max": max, "abs": abs, "int": int, "float": float, "round": round, "len": len,
     "sum": sum, "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt,
-    "make_divisible": make_divisible, "range": lambda *a: _bounded_range(*a),
+    "make_divisible": make_divisible, "range": _range,
 }
-MAX_RANGE = 100_000
-
-
-def _bounded_range(*args):
-    values = range(*args)
-    if len(values) > MAX_RANGE:
-        raise ValueError(f"range of {len(values):,} values is longer than {MAX_RANGE:,}")
-    return list(values)
 
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -65,7 +67,14 @@ def evaluate(source: str, variables: dict):
     >>> evaluate("2 if i == 0 else 1", {"i": 0})
     2
     """
-    return _eval(_parse(source.strip()), variables)
+    tree = _parse(source.strip())
+    try:
+        return _eval(tree, variables)
+    except ExpressionError:
+        raise
+    except (TypeError, ValueError, OverflowError, ArithmeticError, AttributeError, MemoryError) as error:
+        # e.g. '3' > 2, -'a', int('x'): the expression is wrong, not archcalc
+        raise ExpressionError(f"cannot evaluate '{source.strip()}': {error}") from None
 
 
 @lru_cache(maxsize=4096)
@@ -91,6 +100,8 @@ def _eval(node, variables):
         left, right = _eval(node.left, variables), _eval(node.right, variables)
         if isinstance(node.op, ast.Pow) and isinstance(right, (int, float)) and abs(right) > 64:
             raise ExpressionError(f"exponent {right} is too large")
+        if isinstance(node.op, ast.Mult) and _repeated_length(left, right) > MAX_SEQUENCE:
+            raise ExpressionError(f"the result would have more than {MAX_SEQUENCE:,} elements")
         try:
             result = _BINARY[type(node.op)](left, right)
         except (ZeroDivisionError, TypeError, OverflowError) as error:
@@ -137,6 +148,14 @@ def _eval(node, variables):
         except (TypeError, ValueError, OverflowError) as error:
             raise ExpressionError(f"{node.func.id}(): {error}") from None
     raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in an expression")
+
+
+def _repeated_length(left, right) -> int:
+    """Length of ``sequence * count`` (either order), 0 when it is not a repetition."""
+    for sequence, count in ((left, right), (right, left)):
+        if isinstance(sequence, (str, list)) and isinstance(count, int):
+            return len(sequence) * max(count, 0)
+    return 0
 
 
 def _known(variables) -> str:

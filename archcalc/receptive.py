@@ -36,11 +36,18 @@ def input_field(shape) -> Field:
 
 def step(window: Window | None, fields: list[Field], output_shape) -> Field:
     """The field of a layer's output from its window and its inputs' fields."""
-    # The output lies on the finest input grid (the widest field among those): a C×1×1 input
-    # broadcast over a feature map (a squeeze-and-excitation gate) carries the coarse jump of its
-    # global pooling and must not set the grid.
-    grid = min(fields, key=lambda f: (int(np.max(f.jump[0] * f.jump[1])), -int(np.max(f.size[0] * f.size[1]))))
-    size = tuple(np.max([f.size[a] for f in fields], axis=0) for a in (0, 1))
+    if window is None and len(fields) == 1 and len(output_shape) == 3 and \
+            fields[0].extent[0] is output_shape[1] and fields[0].extent[1] is output_shape[2]:
+        return fields[0]  # an element-wise layer passing its input's map through: nothing changes
+    if len(fields) == 1:
+        grid = fields[0]
+        size = grid.size
+    else:
+        # The output lies on the finest input grid (the widest field among those): a C×1×1 input
+        # broadcast over a feature map (a squeeze-and-excitation gate) carries the coarse jump of
+        # its global pooling and must not set the grid.
+        grid = min(fields, key=lambda f: (int(np.max(f.jump[0] * f.jump[1])), -int(np.max(f.size[0] * f.size[1]))))
+        size = tuple(np.max([f.size[a] for f in fields], axis=0) for a in (0, 1))
     jump, start, extent = grid.jump, grid.start, grid.extent
     if window is not None:
         kernel = window.kernel if window.kernel is not None else extent

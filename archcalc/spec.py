@@ -38,6 +38,9 @@ TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "inpu
             "defaults", "vars", "blocks", "layers", "expect", "variants", "$schema")
 VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "input", "vars", "expect")
 JOIN_TYPES = ("concat", "add", "mean", "mul")
+#: Limits that keep a hostile spec from exhausting time, memory or the stack (E106).
+MAX_LAYERS = 1_000_000       # entries instantiated, repetitions included
+MAX_NESTING = 64             # blocks and branches inside one another
 
 
 def _error(code, message, location, layer=None):
@@ -53,12 +56,16 @@ def parse_shape(text, location: Location | None = None) -> tuple[int, ...]:
     else:
         parts = [text]
     try:
+        if any(isinstance(p, (bool, float, list, dict)) for p in parts):
+            raise ValueError
         shape = tuple(int(str(p).strip()) for p in parts)
-        if any(isinstance(p, bool) for p in parts) or not shape or any(d < 1 for d in shape):
+        if not shape or any(d < 1 for d in shape):
             raise ValueError
     except ValueError:
         raise _error("E203", f"expected an input shape like 3x224x224 or [3, 224, 224], got {text!r}",
                      location) from None
+    if any(d >= 2**62 for d in shape):
+        raise _error("E306", f"input shape {text!r} has a dimension beyond 64-bit arithmetic", location)
     if len(shape) not in (1, 3):
         raise _error("E203", f"input shape needs 3 dimensions (C×H×W) or 1 (features), got {len(shape)}", location)
     return shape
@@ -135,7 +142,10 @@ class ModelSpec:
     def graph(self) -> Graph:
         """Compile the layers into a graph (raises ArchcalcError with locations)."""
         variables = self.variables()
-        return _Compiler(self, variables).compile(self.input_shape(variables))
+        try:
+            return _Compiler(self, variables).compile(self.input_shape(variables))
+        except RecursionError:  # a backstop: MAX_NESTING and the loader's depth limit come first
+            raise _error("E106", "the spec nests too deeply to compile", self.location) from None
 
 
 def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
@@ -186,6 +196,22 @@ def _substitute(value, variables, location, layer):
         raise _error("E205", str(error), location, layer) from None
     except RecursionError:
         raise _error("E205", "expression is nested too deeply", location, layer) from None
+
+
+def _written_names(items) -> dict:
+    """Layer names written literally anywhere in a list of entries → where (for E402 messages)."""
+    found: dict = {}
+    stack = [items]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if key == "name" and isinstance(item, (str, int)) and "${" not in str(item):
+                    found.setdefault(str(item), value.value_location(key))
+                stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
 
 
 @dataclass
@@ -242,6 +268,7 @@ class _Compiler:
             raise _error("E203", "defaults must be a mapping", document.value_location("defaults"))
         self.graph = Graph(spec.name)
         self.full_names: dict[str, int] = {}
+        self.instances = 0
 
     # ---- entry points ----
     def compile(self, input_shape) -> Graph:
@@ -281,6 +308,9 @@ class _Compiler:
             count = _substitute(value, variables, value_where, None)
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise _error("E203", f"repeat expects an integer ≥ 0, got {count!r}", value_where)
+            if count > MAX_LAYERS:
+                raise _error("E106", f"repeat {count:,} is more than the {MAX_LAYERS:,} layers a spec may have",
+                             value_where)
         index_name = "i"
         if "index" in common:
             index_name = str(common["index"][0])
@@ -315,6 +345,11 @@ class _Compiler:
         return str(type_name), args, common, item.key_location(type_name)
 
     def _instance(self, type_name, args, common, where, key_where, scope, current, variables, index):
+        self.instances += 1
+        if self.instances > MAX_LAYERS:
+            raise _error("E106", f"the spec expands to more than {MAX_LAYERS:,} layers", where)
+        if scope.depth > MAX_NESTING:
+            raise _error("E106", f"blocks and branches nest more than {MAX_NESTING} levels deep", where)
         name = self._name(type_name, common, scope, variables, index)
         inputs = self._inputs(common, scope, current, name)
         if type_name == GROUP:
@@ -357,17 +392,26 @@ class _Compiler:
     def _inputs(self, common, scope, current, name) -> list[int]:
         if "from" not in common:
             return [current]
-        value, value_where = common["from"]
-        value = _substitute(value, scope.variables, value_where, name)
+        written, value_where = common["from"]
+        value = _substitute(written, scope.variables, value_where, name)
         references = value if isinstance(value, list) else [value]
         if not references:
             raise _error("E203", "from needs at least one layer name", value_where, name)
         indices = []
-        for reference in references:
+        for position, reference in enumerate(references):
+            if isinstance(written, Sequence) and len(written) == len(references):
+                value_where = written.item_location(position)
+            if isinstance(reference, (list, dict)):
+                raise _error("E203", f"'from' expects layer names, got {reference!r}", value_where, name)
             index = scope.resolve(str(reference))
             if index is None:
                 index = self.full_names.get(str(reference))
             if index is None:
+                later = _written_names(self.spec.document.get("layers")).get(str(reference))
+                if later is not None:
+                    raise _error("E402", f"'from' names '{reference}', which is defined later (line {later.line}); "
+                                         f"a layer reads only layers above it, so the graph has no cycles",
+                                 value_where, name)
                 raise _error("E401", f"'from' names '{reference}', which is not defined before this layer"
                                      f"{did_you_mean(reference, scope.known_names())}", value_where, name)
             indices.append(index)
@@ -425,7 +469,8 @@ class _Compiler:
         try:
             return cls.keys[key].kind(value)
         except ValueError as error:
-            raise _error("E203", f"{cls.type_name} '{key}': {error}", value_where, layer_name) from None
+            raise _error(getattr(error, "code", "E203"), f"{cls.type_name} '{key}': {error}", value_where,
+                         layer_name) from None
 
     def _branches(self, type_name, branches, name, inputs, where, key_where, scope, variables) -> int:
         if lookup(type_name) is None or lookup(type_name).type_name not in JOIN_TYPES:
@@ -459,8 +504,14 @@ class _Compiler:
             raise _error("E203", f"block '{block_name}' needs a 'layers' list", block_where)
         _check_keys(definition, ("params", "layers", "description"), f"block '{block_name}'")
         params = definition.get("params") or {}
+        params_where = definition.value_location("params")
         if isinstance(params, list):
+            if not all(isinstance(p, str) and p.isidentifier() for p in params):
+                raise _error("E203", f"block '{block_name}' params must be names, got {params!r}", params_where)
             params = {p: None for p in params}
+        if not isinstance(params, dict) or not all(isinstance(p, str) and p.isidentifier() for p in params):
+            raise _error("E203", f"block '{block_name}' params must map names to defaults (null = required)",
+                         params_where)
         if args is not None and not isinstance(args, Mapping):
             raise _error("E404", f"block '{block_name}' takes a mapping of arguments, got {args!r}", key_where, name)
         args = args or {}

@@ -178,7 +178,7 @@ variants:
     ("input: 3x8x8\nlayers:\n  - conv: {out: 4, kernel: 9}\n", "E302", 3, 5),
     ("input: 3x8x8\nlayers:\n  - fc: {out: 4}\n", "E305", 3, 5),
     ("input: 3x8x8\nlayers:\n  - conv: {out: 4, kernel: 1, groups: 2}\n", "E304", 3, 5),
-    ("input: 3x8x8\nlayers:\n  - add: {from: [input, nowhere]}\n", "E401", 3, 17),
+    ("input: 3x8x8\nlayers:\n  - add: {from: [input, nowhere]}\n", "E401", 3, 25),
     ("input: 3x8x8\nlayers:\n  - conv: {out: 4, kernel: \"${k}\"}\n", "E205", 3, 28),
     ("input: 3x8x8\nlayers:\n  - relu\n  - relu: {name: relu1}\n", "E406", 4, 5),
     ("input: 3x8x8\nblocks:\n  b: {layers: [b]}\nlayers:\n  - b\n", "E403", 3, 16),

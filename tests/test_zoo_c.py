@@ -312,3 +312,22 @@ def test_torchvision_layer_names(model):
     assert "features.3/residual" in v2.rows and "features.4/residual" not in v2.rows
     mnas = model("mnasnet1_0")
     assert mnas.params("layers.14") == 320 * 1280
+
+
+def test_compound_scaling_rule_from_b0():
+    """--set phi=N applies depth α^φ, width β^φ, resolution γ^φ (α=1.2, β=1.1, γ=1.15) to B0."""
+    from archcalc.expr import make_divisible
+    from archcalc.zoo import resolve
+
+    base = resolve("efficientnet_b0")
+    assert base.variables()["width"] == 1.0 and base.input_shape() == (3, 224, 224)
+    scaled = resolve("efficientnet_b0", {"phi": 2})
+    variables = scaled.variables()
+    assert variables["width"] == pytest.approx(1.1 ** 2) and variables["depth"] == pytest.approx(1.2 ** 2)
+    assert scaled.input_shape() == (3, round(224 * 1.15 ** 2), round(224 * 1.15 ** 2))
+    graph = scaled.graph()
+    stem = graph.nodes[1].layer
+    assert stem.out == make_divisible(32 * 1.1 ** 2, 8)
+    # ceil(n · α²) MBConv blocks per stage: 1, 2, 2, 3, 3, 4, 1 → 2, 3, 3, 5, 5, 6, 2
+    blocks = {n.name.split("/")[0] for n in graph.nodes if n.name.startswith("features.") and "/" in n.name}
+    assert len(blocks) == sum(-(-n * 144 // 100) for n in (1, 2, 2, 3, 3, 4, 1)) == 26

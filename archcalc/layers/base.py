@@ -25,12 +25,36 @@ REQUIRED = object()
 
 
 # ---- value kinds: each turns a YAML value into a checked Python value or raises ValueError ----
+# Each kind's docstring says in words what it accepts; its ``json_schema`` says the same for
+# editors (archcalc schema). A kind without one is shown as "any value" with its docstring.
+
+INTEGER_1 = {"type": "integer", "minimum": 1}
+INTEGER_0 = {"type": "integer", "minimum": 0}
+
+
+def json_schema(fragment: dict) -> Callable:
+    """Decorator: attach the JSON Schema of what a kind accepts."""
+    def attach(kind):
+        kind.json_schema = fragment
+        return kind
+    return attach
+
+
+class OutOfRange(ValueError):
+    """A number too large for 64-bit arithmetic: reported as E306 rather than E203."""
+
+    code = "E306"
+
+
 
 def _integer(value, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise ValueError(f"expected {what}, got {_show(value)}")
+            value = int(value)
+        else:
+            raise ValueError(f"expected {what}, got {_show(value)}")
+    if abs(value) >= 2**62:
+        raise OutOfRange(f"{value:.3g} is too large for 64-bit arithmetic")
     return value
 
 
@@ -48,6 +72,7 @@ def _show(value) -> str:
     return repr(value)
 
 
+@json_schema(INTEGER_1)
 def positive_int(value) -> int:
     """an integer ≥ 1"""
     number = _integer(value, "an integer ≥ 1")
@@ -56,6 +81,7 @@ def positive_int(value) -> int:
     return number
 
 
+@json_schema(INTEGER_0)
 def non_negative_int(value) -> int:
     """an integer ≥ 0"""
     number = _integer(value, "an integer ≥ 0")
@@ -64,6 +90,7 @@ def non_negative_int(value) -> int:
     return number
 
 
+@json_schema({"anyOf": [INTEGER_1, {"type": "array", "items": INTEGER_1, "minItems": 2, "maxItems": 2}]})
 def pair(value) -> tuple[int, int]:
     """an integer ≥ 1, or [height, width]"""
     if isinstance(value, list):
@@ -74,6 +101,9 @@ def pair(value) -> tuple[int, int]:
     return number, number
 
 
+@json_schema({"anyOf": [{"type": "string", "pattern": "^([Ss][Aa][Mm][Ee]|[Vv][Aa][Ll][Ii][Dd])$"}, INTEGER_0,
+                        {"type": "array", "items": INTEGER_0, "minItems": 2, "maxItems": 2},
+                        {"type": "array", "items": INTEGER_0, "minItems": 4, "maxItems": 4}]})
 def padding(value):
     """'same', 'valid', an integer, [height, width] or [top, bottom, left, right]"""
     if isinstance(value, str):
@@ -91,6 +121,7 @@ def padding(value):
     return number, number, number, number
 
 
+@json_schema({"type": "boolean"})
 def boolean(value) -> bool:
     """true or false"""
     if not isinstance(value, bool):
@@ -98,6 +129,7 @@ def boolean(value) -> bool:
     return value
 
 
+@json_schema({"type": "number"})
 def number(value) -> float:
     """a number"""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -105,6 +137,7 @@ def number(value) -> float:
     return float(value)
 
 
+@json_schema({"type": "number", "minimum": 0, "maximum": 1})
 def probability(value) -> float:
     """a number in [0, 1]"""
     result = number(value)
@@ -119,6 +152,7 @@ def choice(*options: str) -> Callable:
             raise ValueError(f"expected one of {', '.join(repr(o) for o in options)}, got {_show(value)}")
         return value
     convert.__doc__ = " | ".join(repr(o) for o in options)
+    convert.json_schema = {"enum": list(options)}
     return convert
 
 
@@ -126,6 +160,8 @@ def optional(kind: Callable) -> Callable:
     def convert(value):
         return None if value is None else kind(value)
     convert.__doc__ = f"{kind.__doc__}, or null"
+    if hasattr(kind, "json_schema"):
+        convert.json_schema = {"anyOf": [kind.json_schema, {"type": "null"}]}
     return convert
 
 
@@ -181,20 +217,33 @@ def elements(shape: Shape) -> np.ndarray:
 
 
 def product(*factors) -> np.ndarray:
-    """Multiply int64 arrays, refusing to wrap around: NumPy integer overflow is silent."""
+    """Multiply int64 arrays, refusing to wrap around: NumPy integer overflow is silent.
+
+    The check is cheap in the common case: the product of each factor's largest magnitude
+    bounds every entry; only when that bound reaches 2**63 are the entries checked one by one.
+    """
     exact = np.int64(1)
-    approx = np.float64(1.0)
+    bound = 1.0
     for factor in factors:
-        exact = exact * np.asarray(factor, dtype=np.int64)
-        approx = approx * np.asarray(factor, dtype=np.float64)
-    ensure_fits(approx)
+        try:
+            array = np.asarray(factor, dtype=np.int64)
+        except OverflowError:
+            raise rule_error("E306", f"the number {factor} is beyond 64-bit integers") from None
+        exact = exact * array
+        bound *= float(abs(array).max()) if array.size else 0.0
+    if bound >= 2.0**63:
+        approx = np.float64(1.0)
+        for factor in factors:
+            approx = approx * np.asarray(factor, dtype=np.float64)
+        ensure_fits(approx)
     return exact
 
 
 def ensure_fits(approx) -> None:
     """Raise E306 when a float64 estimate of a count is beyond what int64 can hold."""
-    if np.any(np.abs(approx) >= 2.0**63):
-        raise rule_error("E306", f"a count reaches {float(np.max(np.abs(approx))):.3g}, beyond 64-bit integers")
+    magnitude = abs(np.asarray(approx, dtype=np.float64))
+    if magnitude.size and magnitude.max() >= 2.0**63:
+        raise rule_error("E306", f"a count reaches {float(magnitude.max()):.3g}, beyond 64-bit integers")
 
 
 def show_shape(shape: Shape, index: int = 0) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .base import (Key, Layer, ParamCounts, Window, expect_rank, optional, pair, padding,
+from .base import (INTEGER_1, Key, Layer, json_schema, ParamCounts, Window, expect_rank, optional, pair, padding,
                    positive_int, product, register, boolean, rule_error, ROUNDING)
 from .runtime import ceil_extra, concrete_padding, scratch_bytes, uniform, weights
 from .window import describe_window, effective_kernel, resolve_padding, sliding_output
 
 
+@json_schema({"anyOf": [INTEGER_1, {"const": "depthwise"}]})
 def groups_kind(value):
     """an integer ≥ 1, or 'depthwise' (one group per input channel)"""
     if value == "depthwise":
@@ -54,7 +55,7 @@ class Conv(Layer):
         channels, height, width = shape
         groups, out = self.group_count(channels), self.out_channels(channels)
         for what, count in (("input", channels), ("output", out)):
-            if np.any(count % groups):
+            if (count % groups).any():
                 i = int(np.argmax(count % groups != 0))
                 raise rule_error("E304", f"{what} channels {int(count[i])} are not divisible by groups={int(groups[i])}")
         out_h, out_w, _ = sliding_output(self, height, width, self.kernel, self.stride,

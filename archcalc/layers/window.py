@@ -45,7 +45,7 @@ def output_size(size, kernel_eff: int, stride: int, pad_before, pad_after, round
     """Output length along one axis; raises with the arithmetic shown when it does not work out."""
     span = size + pad_before + pad_after - kernel_eff
     name = AXIS_NAMES[axis]
-    if np.any(span < 0):
+    if (span < 0).any():
         i = int(np.argmax(span < 0))
         raise rule_error("E302", f"window of {kernel_eff} is larger than the padded input {name} "
                                  f"{int(size[i])} + {int(pad_before[i] + pad_after[i])} = {int((size + pad_before + pad_after)[i])}")
@@ -53,7 +53,7 @@ def output_size(size, kernel_eff: int, stride: int, pad_before, pad_after, round
         out = -(-span // stride) + 1
         # PyTorch: the last window must start inside the input or the leading padding.
         return np.where((out - 1) * stride >= size + pad_before, out - 1, out)
-    if rounding == "exact" and np.any(span % stride):
+    if rounding == "exact" and (span % stride).any():
         i = int(np.argmax(span % stride != 0))
         pads = int(pad_before[i] + pad_after[i])
         raise rule_error("E301", f"output {name} ({int(size[i])} + {pads} - {kernel_eff})/{stride} + 1 = "
