@@ -18,8 +18,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from archcalc.check import expectations_of
 from archcalc.cli import main
-from archcalc.zoo import specs_dir
+from archcalc.spec import load_specs
+from archcalc.zoo import catalog, specs_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "input: 3x8x8\nlayers:\n  - conv: {name: conv1, out: 8, kernel: 3}\n"
@@ -64,6 +66,16 @@ def test_shipped_expectations_have_teeth(tmp_path):
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "params: 138357544 " in l)
     assert (problem["line"], problem["code"]) == (line, "E501")
     assert "vgg16" in problem["message"] and "138,357,544" in problem["message"]
+
+
+def test_every_shipped_model_pins_its_parameter_count(tmp_path):
+    """A model added to the zoo without an independently sourced parameter count fails here.
+
+    The pin may sit in the file's ``expect:`` or in the variant's (they are merged per model).
+    """
+    assert ("params",) not in expectations_of(load_specs(write(tmp_path, SMALL))[0])   # the check can fail
+    unpinned = [name for name, spec in catalog().items() if ("params",) not in expectations_of(spec)]
+    assert unpinned == []
 
 
 # ---- expect: ----
