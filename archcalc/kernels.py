@@ -29,11 +29,15 @@ as a ratio to the bare ``np.matmul`` of the same M×N×K:
   whose K = C·kw = 9 GEMMs are inefficient. The extra pass over the output per tap costs what
   the smaller copy saves.
 * Copied whole, conv1_2's window matrix is 115 MB: 10-24 ms of copying next to a 25-30 ms GEMM,
-  1.7-2.0× in all. Tiles of at least 8 MiB and 2048 output columns (``_TILE_BYTES``,
-  ``_MIN_TILE_COLUMNS``), which the GEMM reads back from cache, brought it to 1.2-1.4×; smaller
-  tiles made thinner GEMMs (conv4_x went from 1.05× to 1.3× with 4 MiB tiles). Single-threaded,
-  every VGG-16 layer then ran within 0.86-1.24× of its bare GEMM and the whole forward pass at
-  1.19× PyTorch's time (``benchmarks/bench_kernels.py``).
+  1.7-1.9× in all. Tiles of about 4 MiB and at least 1024 output columns (``_TILE_BYTES``,
+  ``_MIN_TILE_COLUMNS``), which the GEMM reads back from cache, brought it to 1.2-1.4× on an idle
+  machine (8 MiB tiles: 1.4-1.6×); the column floor keeps deep layers in one tile, as thin GEMMs
+  lost more than the cache gained (conv4_x: 1.05× whole, 1.3× in 4 MiB tiles). The trade-off:
+  while other processes saturate both cores, many short two-thread GEMMs fare worse than one long
+  one (conv1_2 in 8 MiB tiles: 3.1× against 1.7× untiled). Single-threaded, under that load
+  (load average 5 on 2 CPUs), the layers ran at 0.99-1.29× their bare GEMM, conv1_1 (K = 27,
+  memory-bound) at 1.4-1.9×, and the whole forward pass at 1.1-1.3× PyTorch's time
+  (``benchmarks/bench_kernels.py``).
 * Depthwise 3×3 (MobileNet sizes): the batched matmul of C (1×9)·(9×P) products beat kh·kw
   multiply-add passes over shifted views by 1.1-1.9× and ``np.einsum`` on the window view by
   2.5-7×; PyTorch's dedicated depthwise kernel is still 3-6× faster.
@@ -54,8 +58,8 @@ FLOAT = np.float32
 _ITEMSIZE = np.dtype(FLOAT).itemsize
 
 # Performance tiling of the window matrix (see the module docstring for the measurements).
-_TILE_BYTES = 8 * 2**20
-_MIN_TILE_COLUMNS = 2048
+_TILE_BYTES = 4 * 2**20
+_MIN_TILE_COLUMNS = 1024
 
 
 # --------------------------------------------------------------------------------------------
