@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conventions import NEW
+from .conventions import NEW, VIEW
+from .layers.base import elements, product
 
 
 def all_outputs(analysis) -> np.ndarray:
@@ -20,31 +21,44 @@ def all_outputs(analysis) -> np.ndarray:
 
 
 def inference_peak(analysis) -> np.ndarray:
-    """Peak bytes of live activations during a freeing forward pass, per configuration."""
+    """Peak bytes of live activations during a freeing forward pass, per configuration.
+
+    Views share their input's memory. An in-place layer overwrites its input only when nothing
+    later reads that memory (it is the last reader, and the memory is not a network output);
+    otherwise it needs a buffer of its own — as a forward pass that must keep the input does.
+    """
     nodes = analysis.graph.nodes
-    owner = list(range(len(nodes)))           # which allocated tensor each node's output lives in
-    for node in nodes[1:]:
-        if node.layer.storage != NEW:
-            owner[node.index] = owner[node.inputs[0]]
-    last_use = list(range(len(nodes)))
+    readers = analysis.graph.consumers()
+    kept = {len(nodes) - 1} | {node.index for node in nodes if node.output}
+    owner = list(range(len(nodes)))           # which buffer each node's output lives in
+    last_reader = [max(r, default=-1) for r in readers]   # per buffer: the last node reading any of it
+    holds_output = [index in kept for index in range(len(nodes))]
     for node in nodes:
-        for source in node.inputs:
-            last_use[owner[source]] = max(last_use[owner[source]], node.index)
-        last_use[owner[node.index]] = max(last_use[owner[node.index]], node.index)
-    last_use[owner[-1]] = len(nodes)          # the network's outputs are kept
+        if node.layer is None or node.layer.storage == NEW:
+            continue
+        buffer = owner[node.inputs[0]]
+        if node.layer.storage == VIEW or (last_reader[buffer] <= node.index and not holds_output[buffer]):
+            owner[node.index] = buffer
+            last_reader[buffer] = max(last_reader[buffer], last_reader[node.index])
+            holds_output[buffer] = holds_output[buffer] or holds_output[node.index]
+    last_use = {}
     for node in nodes:
-        if node.output:
-            last_use[owner[node.index]] = len(nodes)
+        for index in (node.index, *node.inputs):
+            last_use[owner[index]] = max(last_use.get(owner[index], -1), node.index)
+    for index in kept:
+        last_use[owner[index]] = len(nodes)   # the network's outputs are kept
     frees_at: dict[int, list[int]] = {}
-    for tensor in set(owner):
-        frees_at.setdefault(last_use[tensor], []).append(tensor)
+    for buffer, index in last_use.items():
+        frees_at.setdefault(index, []).append(buffer)
     element_bytes = analysis.element_bytes
+    size = {index: product(elements(analysis.rows[index].output_shape), analysis.batch) * element_bytes
+            for index in set(owner)}
     live = np.zeros(len(analysis.configs), dtype=np.int64)
     peak = live.copy()
-    for index, row in enumerate(analysis.rows):
+    for index in range(len(nodes)):
         if owner[index] == index:
-            live = live + row.activations * element_bytes
+            live = live + size[index]
         peak = np.maximum(peak, live)
-        for tensor in frees_at.get(index, ()):
-            live = live - analysis.rows[tensor].activations * element_bytes
+        for buffer in frees_at.get(index, ()):
+            live = live - size[buffer]
     return peak

@@ -217,7 +217,7 @@ class _Builder:
             raise ArchcalcError("E107", f"tag {tag} is not allowed; specs hold plain data only", where)
         try:
             return _CONSTRUCTORS[tag](_SCALARS, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
-        except ValueError as error:  # e.g. an integer of more than 4,300 digits
+        except ValueError:  # e.g. an integer of more than 4,300 digits
             raise ArchcalcError("E306", f"number of {len(event.value):,} digits is beyond 64-bit integers",
                                 where) from None
         except yaml.constructor.ConstructorError as error:

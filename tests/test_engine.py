@@ -1,6 +1,5 @@
 """The engine: vectorized walks, overflow guards, receptive fields, memory models."""
 
-import numpy as np
 import pytest
 
 from archcalc.engine import Config, analyze

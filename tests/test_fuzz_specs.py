@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings

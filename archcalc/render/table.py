@@ -67,9 +67,10 @@ def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = Fal
     configs = analysis.configs
     multi = len(configs) > 1
     same_params = all(np.all(r.params.trainable == r.params.trainable[0]) for r in analysis.rows)
-    title = f"[bold]{spec.title}[/bold]"
-    caption = f"{analysis.dtype}, batch {configs[0].batch}" if not multi else analysis.dtype
-    table = Table(title=title, caption=None, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
+    setting = (f"input {'×'.join(map(str, configs[0].input_shape))}, batch {configs[0].batch}, "
+               if not multi else "") + analysis.dtype
+    title = f"[bold]{spec.title}[/bold] — {setting}"
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
                   show_footer=True, footer_style="bold")
     table.add_column("Layer", footer="Total", no_wrap=True)
     table.add_column("Type", style="cyan", no_wrap=True)
