@@ -220,3 +220,8 @@ def test_extra_outputs_are_not_unused():
     """)
     graph = spec.graph()
     assert not graph.warnings and graph.nodes[1].output
+
+
+def test_pool_padding_beyond_half_the_window_is_refused():
+    error = error_of("input: 3x8x8\nlayers:\n  - maxpool: {kernel: 2, padding: 2}\n")
+    assert error.code == "E203" and "more than half the window" in error.message

@@ -293,9 +293,14 @@ def test_a_layer_without_forward_is_an_explicit_failure():
     assert result.checked == 0
 
 
-def test_a_kernel_refusal_is_a_failure_not_a_crash():
-    # padding 2 with a 2×2 window leaves windows over padding only: PyTorch refuses it too
-    result = verify(case_spec("- maxpool: {name: p, kernel: 2, padding: 2}", (1, 4, 4)).graph(), Config((1, 4, 4)))
+def test_a_kernel_refusal_is_a_failure_not_a_crash(monkeypatch):
+    from archcalc.layers.pool import MaxPool
+
+    def refuse(self, inputs, params):
+        raise ValueError("window lies wholly in the padding")
+
+    monkeypatch.setattr(MaxPool, "forward", refuse)
+    result = verify(case_spec("- maxpool: {name: p, kernel: 2}", (1, 4, 4)).graph(), Config((1, 4, 4)))
     assert [c.name for c in result.mismatches] == ["p"]
     assert result.mismatches[0].problem().startswith("forward failed:")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .base import (GLOBAL, Key, Layer, Window, boolean, expect_rank, optional, pair, padding,
+from .base import (rule_error, GLOBAL, Key, Layer, Window, boolean, expect_rank, optional, pair, padding,
                    product, register, ROUNDING)
 from .runtime import FLOAT, concrete_padding
 from .window import describe_window, effective_kernel, resolve_padding, sliding_output
@@ -22,6 +22,14 @@ class _WindowPool(Layer):
         (shape,) = inputs
         expect_rank(self, shape, 3)
         channels, height, width = shape
+        if not isinstance(self.padding, str):
+            # A window lying wholly in the padding would pool nothing; PyTorch refuses it too.
+            top, bottom, left, right = self.padding
+            for pad, kernel, axis in ((max(top, bottom), self.kernel[0], "height"),
+                                      (max(left, right), self.kernel[1], "width")):
+                if 2 * pad > kernel:
+                    raise rule_error("E203", f"{self.type_name} padding {pad} along {axis} is more than half "
+                                             f"the window {kernel}: some windows would hold only padding")
         out_h, out_w, _ = sliding_output(self, height, width, self.kernel, self.stride_or_kernel(),
                                          self.dilation, self.padding, self.rounding)
         return channels, out_h, out_w
