@@ -72,33 +72,43 @@ def _show(value) -> str:
     return repr(value)
 
 
-@json_schema(INTEGER_1)
-def positive_int(value) -> int:
-    """an integer ≥ 1"""
-    number = _integer(value, "an integer ≥ 1")
-    if number < 1:
-        raise ValueError(f"expected an integer ≥ 1, got {number}")
-    return number
+def at_least(minimum: int) -> Callable:
+    """The kind 'an integer ≥ minimum'."""
+    what = f"an integer ≥ {minimum}"
+
+    @json_schema({"type": "integer", "minimum": minimum})
+    def convert(value) -> int:
+        number = _integer(value, what)
+        if number < minimum:
+            raise ValueError(f"expected {what}, got {number}")
+        return number
+
+    convert.__doc__ = what
+    return convert
 
 
-@json_schema(INTEGER_0)
-def non_negative_int(value) -> int:
-    """an integer ≥ 0"""
-    number = _integer(value, "an integer ≥ 0")
-    if number < 0:
-        raise ValueError(f"expected an integer ≥ 0, got {number}")
-    return number
+positive_int = at_least(1)
+non_negative_int = at_least(0)
 
 
-@json_schema({"anyOf": [INTEGER_1, {"type": "array", "items": INTEGER_1, "minItems": 2, "maxItems": 2}]})
-def pair(value) -> tuple[int, int]:
-    """an integer ≥ 1, or [height, width]"""
-    if isinstance(value, list):
-        if len(value) != 2:
-            raise ValueError(f"expected an integer or [height, width], got a list of {len(value)}")
-        return positive_int(value[0]), positive_int(value[1])
-    number = positive_int(value)
-    return number, number
+def one_or_two(kind: Callable, names: str) -> Callable:
+    """The kind 'one value of ``kind`` for both, or [first, second]' (sizes, channel padding)."""
+    schema = kind.json_schema
+
+    @json_schema({"anyOf": [schema, {"type": "array", "items": schema, "minItems": 2, "maxItems": 2}]})
+    def convert(value) -> tuple:
+        if isinstance(value, list):
+            if len(value) != 2:
+                raise ValueError(f"expected an integer or [{names}], got a list of {len(value)}")
+            return kind(value[0]), kind(value[1])
+        number = kind(value)
+        return number, number
+
+    convert.__doc__ = f"{kind.__doc__}, or [{names}]"
+    return convert
+
+
+pair = one_or_two(positive_int, "height, width")
 
 
 @json_schema({"anyOf": [{"type": "string", "pattern": "^([Ss][Aa][Mm][Ee]|[Vv][Aa][Ll][Ii][Dd])$"}, INTEGER_0,

@@ -7,17 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..conventions import VIEW
-from .base import Key, Layer, expect_rank, non_negative_int, probability, register
+from .base import Key, Layer, expect_rank, non_negative_int, one_or_two, probability, register
 
 
-def channel_padding(value) -> tuple[int, int]:
-    """an integer ≥ 0 (zero channels on both sides), or [before, after]"""
-    if isinstance(value, list):
-        if len(value) != 2:
-            raise ValueError(f"expected an integer or [before, after], got a list of {len(value)}")
-        return non_negative_int(value[0]), non_negative_int(value[1])
-    number = non_negative_int(value)
-    return number, number
+channel_padding = one_or_two(non_negative_int, "before, after")
 
 
 @register
