@@ -12,13 +12,11 @@ The engine's formulas are checked against these numbers, so they must not be der
 How ``conv2d`` works, and why
 -----------------------------
 The padded input is viewed (``sliding_window_view``, no copy) as windows of shape
-``(N, C, kh, kw, H_out, W_out)``. A tile of that view -- some samples, or a band of output rows of
-one sample -- is copied into a contiguous window ("im2col") matrix ``(groups, C/groups·kh·kw,
-rows·W_out)``, and ONE batched ``np.matmul`` multiplies it by the weights ``(groups, O/groups,
-C/groups·kh·kw)``, writing straight into the NCHW output (the bias is added to each output tile
-while it is still in cache). Grouped and depthwise convolutions are the same call with a batch of
-smaller matrices; 1×1 convolutions with stride 1 and no padding skip the copy, as the input
-already is the window matrix.
+``(N, C, kh, kw, H_out, W_out)``. That view is copied into a contiguous window ("im2col") matrix
+``(N, groups, C/groups·kh·kw, H_out·W_out)``, and ONE batched ``np.matmul`` multiplies it by the
+weights ``(groups, O/groups, C/groups·kh·kw)``, writing straight into the NCHW output. Grouped and
+depthwise convolutions are the same call with a batch of smaller matrices; 1×1 convolutions with
+stride 1 and no padding skip the copy, as the input already is the window matrix.
 
 Measured on the project's 2-core machine (OpenBLAS, NumPy 2.4, VGG-16 at 224×224, batch 1),
 as a ratio to the bare ``np.matmul`` of the same M×N×K:
@@ -28,16 +26,13 @@ as a ratio to the bare ``np.matmul`` of the same M×N×K:
   GEMMs in NHWC are the same idea with more passes), ran at 1.04-1.50×, and 2.7× for conv1_1,
   whose K = C·kw = 9 GEMMs are inefficient. The extra pass over the output per tap costs what
   the smaller copy saves.
-* Copied whole, conv1_2's window matrix is 115 MB: 10-24 ms of copying next to a 25-30 ms GEMM,
-  1.7-1.9× in all. Tiles of about 4 MiB and at least 1024 output columns (``_TILE_BYTES``,
-  ``_MIN_TILE_COLUMNS``), which the GEMM reads back from cache, brought it to 1.2-1.4× on an idle
-  machine (8 MiB tiles: 1.4-1.6×); the column floor keeps deep layers in one tile, as thin GEMMs
-  lost more than the cache gained (conv4_x: 1.05× whole, 1.3× in 4 MiB tiles). The trade-off:
-  while other processes saturate both cores, many short two-thread GEMMs fare worse than one long
-  one (conv1_2 in 8 MiB tiles: 3.1× against 1.7× untiled). Single-threaded, under that load
-  (load average 5 on 2 CPUs), the layers ran at 0.99-1.29× their bare GEMM, conv1_1 (K = 27,
-  memory-bound) at 1.4-1.9×, and the whole forward pass at 1.1-1.3× PyTorch's time
-  (``benchmarks/bench_kernels.py``).
+* Tiling for cache was measured and rejected. conv1_2's window matrix is 115 MB, and copying it
+  whole costs 10-24 ms next to a 25-30 ms GEMM (1.7-1.9× in all); copying and multiplying 4 MiB
+  tiles that the GEMM reads back from cache brought it to 1.2-1.4× on an idle machine. But with
+  a single other CPU-bound process running, conv2_2 in 4 MiB tiles took 6.8× its bare GEMM
+  against 2.1× untiled, presumably because each of the many two-thread GEMMs that follow a
+  single-threaded copy waits for a descheduled BLAS thread. Shared machines are common (CI is
+  one), so the window matrix is split only when ``max_bytes`` requires it.
 * Depthwise 3×3 (MobileNet sizes): the batched matmul of C (1×9)·(9×P) products beat kh·kw
   multiply-add passes over shifted views by 1.1-1.9× and ``np.einsum`` on the window view by
   2.5-7×; PyTorch's dedicated depthwise kernel is still 3-6× faster.
@@ -56,10 +51,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 FLOAT = np.float32
 _ITEMSIZE = np.dtype(FLOAT).itemsize
-
-# Performance tiling of the window matrix (see the module docstring for the measurements).
-_TILE_BYTES = 4 * 2**20
-_MIN_TILE_COLUMNS = 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,8 +153,8 @@ def _matmul_macs(a_shape, b_shape):
 # --------------------------------------------------------------------------------------------
 
 
-def _conv_tiling(batch, out_rows, row_bytes, budget):
-    """(samples, output rows) per tile of the window matrix: whole samples while one fits the
+def _conv_chunking(batch, out_rows, row_bytes, budget):
+    """(samples, output rows) per chunk of the window matrix: whole samples while one fits the
     budget, else bands of rows of one sample, never less than one row."""
     sample_bytes = row_bytes * out_rows
     if sample_bytes <= budget:
@@ -226,23 +217,22 @@ def conv2d(
             y_matrices += bias_column
         return y, _matmul_macs(weight_matrices.shape, window.shape)
 
-    budget = min(max_bytes, max(_TILE_BYTES, c * kh * kw * _MIN_TILE_COLUMNS * _ITEMSIZE))
-    samples, rows = _conv_tiling(n, ho, c * kh * kw * wo * _ITEMSIZE, budget)
-    scratch = np.empty(samples * c * kh * kw * rows * wo, dtype=FLOAT)  # reused by every tile
+    samples, rows = _conv_chunking(n, ho, c * kh * kw * wo * _ITEMSIZE, max_bytes)
+    scratch = np.empty(samples * c * kh * kw * rows * wo, dtype=FLOAT)  # reused by every chunk
     macs = 0
     for n0 in range(0, n, samples):
         n1 = min(n, n0 + samples)
         windows = _windows(_pad(x[n0:n1], padding, 0.0), (kh, kw), stride, dilation, (ho, wo))
         for r0 in range(0, ho, rows):
             r1 = min(ho, r0 + rows)
-            tile_shape = (n1 - n0, c, kh, kw, r1 - r0, wo)
-            tile = _view(scratch[: np.prod(tile_shape)], tile_shape)
-            np.copyto(tile, windows[:, :, :, :, r0:r1])
-            window = _view(tile, (n1 - n0, groups, k, (r1 - r0) * wo))
+            chunk_shape = (n1 - n0, c, kh, kw, r1 - r0, wo)
+            chunk = _view(scratch[: np.prod(chunk_shape)], chunk_shape)
+            np.copyto(chunk, windows[:, :, :, :, r0:r1])
+            window = _view(chunk, (n1 - n0, groups, k, (r1 - r0) * wo))
             out = y_matrices[n0:n1, :, :, r0 * wo : r1 * wo]
             np.matmul(weight_matrices, window, out=out)
             macs += _matmul_macs(weight_matrices.shape, window.shape)
-            if bias_column is not None:  # while this tile of the output is still in cache
+            if bias_column is not None:
                 out += bias_column
     return y, macs
 
