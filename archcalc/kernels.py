@@ -36,11 +36,17 @@ as a ratio to the bare ``np.matmul`` of the same M×N×K:
 * A fresh 115 MB window matrix costs ~16 ms of page faults on first touch. Keeping the window
   matrix's and the padded input's memory between calls (per thread) took conv1_2 from 1.84× to
   1.32× its bare GEMM and conv2_2 from 1.50× to 1.17×.
+
 * Depthwise 3×3 (MobileNet sizes): the batched matmul of C (1×9)·(9×P) products beat kh·kw
   multiply-add passes over shifted views by 1.1-1.9× and ``np.einsum`` on the window view by
   2.5-7×; PyTorch's dedicated depthwise kernel is still 3-6× faster.
 * Max pooling as kh·kw ``np.maximum`` passes over strided views took 7 ms for conv1's 2×2 pool
   against 61 ms for ``.max(axis=(-2, -1))`` on the window view.
+
+The result (``benchmarks/bench_kernels.py``, two threads): every VGG-16 convolution within
+1.12-1.30× of its bare GEMM except conv1_1 (K = 27, memory-bound: 1.8×, 1.5 ms), the whole
+VGG-16 forward pass at 1.31× PyTorch's time; with one other CPU-bound process running, conv1_2
+at 1.29× and conv2_2 at 1.13×.
 
 ``max_bytes`` caps the window matrix held at once: when the whole batch's would exceed it, the
 batch is processed a few samples at a time, and a sample too large on its own a band of output
