@@ -36,7 +36,6 @@ as a ratio to the bare ``np.matmul`` of the same M×N×K:
 * A fresh 115 MB window matrix costs ~16 ms of page faults on first touch. Keeping the window
   matrix's and the padded input's memory between calls (per thread) took conv1_2 from 1.84× to
   1.32× its bare GEMM and conv2_2 from 1.50× to 1.17×.
-
 * Depthwise 3×3 (MobileNet sizes): the batched matmul of C (1×9)·(9×P) products beat kh·kw
   multiply-add passes over shifted views by 1.1-1.9× and ``np.einsum`` on the window view by
   2.5-7×; PyTorch's dedicated depthwise kernel is still 3-6× faster.
@@ -185,10 +184,12 @@ class _Scratch(threading.local):
 
     def take(self, name, shape):
         size = int(np.prod(shape))
-        if self.buffers.get(name, np.empty(0, FLOAT)).size < size:
+        buffer = self.buffers.get(name)
+        if buffer is None or buffer.size < size:
+            del buffer
             self.buffers.pop(name, None)  # release the old buffer before allocating the new one
-            self.buffers[name] = np.empty(size, dtype=FLOAT)
-        return _view(self.buffers[name][:size], shape)
+            buffer = self.buffers[name] = np.empty(size, dtype=FLOAT)
+        return _view(buffer[:size], shape)
 
 
 _scratch = _Scratch()
@@ -262,9 +263,11 @@ def conv2d(
     samples, rows = _conv_chunking(n, ho, c * kh * kw * wo * _ITEMSIZE, max_bytes)
     macs = 0
     for n0 in range(0, n, samples):
-        n1 = min(n, n0 + samples)
-        padded = _pad(x[n0:n1], padding, 0.0, _scratch.take("padded", _padded_shape(x[n0:n1], padding)))
-        windows = _windows(padded, (kh, kw), stride, dilation, (ho, wo))
+        part = x[n0 : n0 + samples]
+        n1 = n0 + len(part)
+        if any(padding):
+            part = _pad(part, padding, 0.0, out=_scratch.take("padded", _padded_shape(part, padding)))
+        windows = _windows(part, (kh, kw), stride, dilation, (ho, wo))
         for r0 in range(0, ho, rows):
             r1 = min(ho, r0 + rows)
             chunk = _scratch.take("window", (n1 - n0, c, kh, kw, r1 - r0, wo))
