@@ -42,10 +42,10 @@ as a ratio to the bare ``np.matmul`` of the same M×N×K:
 * Max pooling as kh·kw ``np.maximum`` passes over strided views took 7 ms for conv1's 2×2 pool
   against 61 ms for ``.max(axis=(-2, -1))`` on the window view.
 
-The result (``benchmarks/bench_kernels.py``, two threads): every VGG-16 convolution within
-1.12-1.30× of its bare GEMM except conv1_1 (K = 27, memory-bound: 1.8×, 1.5 ms), the whole
-VGG-16 forward pass at 1.31× PyTorch's time; with one other CPU-bound process running, conv1_2
-at 1.29× and conv2_2 at 1.13×.
+The result (``benchmarks/bench_kernels.py``, two threads, two runs on a lightly loaded machine):
+the VGG-16 convolutions at 1.11-1.30× their bare GEMM, except conv1_2 at 1.30-1.48× and conv1_1
+(K = 27, memory-bound) at 1.7-1.8× of 2 ms; the whole VGG-16 forward pass at 1.31× PyTorch's
+time. With one other CPU-bound process running, conv1_2 ran at 1.29× and conv2_2 at 1.13×.
 
 ``max_bytes`` caps the window matrix held at once: when the whole batch's would exceed it, the
 batch is processed a few samples at a time, and a sample too large on its own a band of output
