@@ -12,13 +12,11 @@ The engine's formulas are checked against these numbers, so they must not be der
 How ``conv2d`` works, and why
 -----------------------------
 The padded input is viewed (``sliding_window_view``, no copy) as windows of shape
-``(N, C, kh, kw, H_out, W_out)``. A tile of that view -- some samples, or a band of output rows of
-one sample -- is copied into a contiguous window ("im2col") matrix ``(groups, C/groups·kh·kw,
-rows·W_out)``, and ONE batched ``np.matmul`` multiplies it by the weights ``(groups, O/groups,
-C/groups·kh·kw)``, writing straight into the NCHW output (the bias is added to each output tile
-while it is still in cache). Grouped and depthwise convolutions are the same call with a batch of
-smaller matrices; 1×1 convolutions with stride 1 and no padding skip the copy, as the input
-already is the window matrix.
+``(N, C, kh, kw, H_out, W_out)``. That view is copied into a contiguous window ("im2col") matrix
+``(N, groups, C/groups·kh·kw, H_out·W_out)``, and ONE batched ``np.matmul`` multiplies it by the
+weights ``(groups, O/groups, C/groups·kh·kw)``, writing straight into the NCHW output. Grouped and
+depthwise convolutions are the same call with a batch of smaller matrices; 1×1 convolutions with
+stride 1 and no padding skip the copy, as the input already is the window matrix.
 
 Measured on the project's 2-core machine (OpenBLAS, NumPy 2.4, VGG-16 at 224×224, batch 1),
 as a ratio to the bare ``np.matmul`` of the same M×N×K:
@@ -28,21 +26,26 @@ as a ratio to the bare ``np.matmul`` of the same M×N×K:
   GEMMs in NHWC are the same idea with more passes), ran at 1.04-1.50×, and 2.7× for conv1_1,
   whose K = C·kw = 9 GEMMs are inefficient. The extra pass over the output per tap costs what
   the smaller copy saves.
-* Copied whole, conv1_2's window matrix is 115 MB: 10-24 ms of copying next to a 25-30 ms GEMM,
-  1.7-1.9× in all. Tiles of about 4 MiB and at least 1024 output columns (``_TILE_BYTES``,
-  ``_MIN_TILE_COLUMNS``), which the GEMM reads back from cache, brought it to 1.2-1.4× on an idle
-  machine (8 MiB tiles: 1.4-1.6×); the column floor keeps deep layers in one tile, as thin GEMMs
-  lost more than the cache gained (conv4_x: 1.05× whole, 1.3× in 4 MiB tiles). The trade-off:
-  while other processes saturate both cores, many short two-thread GEMMs fare worse than one long
-  one (conv1_2 in 8 MiB tiles: 3.1× against 1.7× untiled). Single-threaded, under that load
-  (load average 5 on 2 CPUs), the layers ran at 0.99-1.29× their bare GEMM, conv1_1 (K = 27,
-  memory-bound) at 1.4-1.9×, and the whole forward pass at 1.1-1.3× PyTorch's time
-  (``benchmarks/bench_kernels.py``).
+* Tiling for cache was measured and rejected. conv1_2's window matrix is 115 MB, and copying it
+  whole costs 10-24 ms next to a 25-30 ms GEMM (1.7-1.9× in all); copying and multiplying 4 MiB
+  tiles that the GEMM reads back from cache brought it to 1.2-1.4× on an idle machine. But with
+  a single other CPU-bound process running, conv2_2 in 4 MiB tiles took 6.8× its bare GEMM
+  against 2.1× untiled, presumably because each of the many two-thread GEMMs that follow a
+  single-threaded copy waits for a descheduled BLAS thread. Shared machines are common (CI is
+  one), so the window matrix is split only when ``max_bytes`` requires it.
+* A fresh 115 MB window matrix costs ~16 ms of page faults on first touch. Keeping the window
+  matrix's and the padded input's memory between calls (per thread) took conv1_2 from 1.84× to
+  1.32× its bare GEMM and conv2_2 from 1.50× to 1.17×.
 * Depthwise 3×3 (MobileNet sizes): the batched matmul of C (1×9)·(9×P) products beat kh·kw
   multiply-add passes over shifted views by 1.1-1.9× and ``np.einsum`` on the window view by
   2.5-7×; PyTorch's dedicated depthwise kernel is still 3-6× faster.
 * Max pooling as kh·kw ``np.maximum`` passes over strided views took 7 ms for conv1's 2×2 pool
   against 61 ms for ``.max(axis=(-2, -1))`` on the window view.
+
+The result (``benchmarks/bench_kernels.py``, two threads, two runs on a lightly loaded machine):
+the VGG-16 convolutions at 1.11-1.30× their bare GEMM, except conv1_2 at 1.30-1.48× and conv1_1
+(K = 27, memory-bound) at 1.7-1.8× of 2 ms; the whole VGG-16 forward pass at 1.31× PyTorch's
+time. With one other CPU-bound process running, conv1_2 ran at 1.29× and conv2_2 at 1.13×.
 
 ``max_bytes`` caps the window matrix held at once: when the whole batch's would exceed it, the
 batch is processed a few samples at a time, and a sample too large on its own a band of output
@@ -51,15 +54,13 @@ rows at a time (at least one row).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 FLOAT = np.float32
 _ITEMSIZE = np.dtype(FLOAT).itemsize
-
-# Performance tiling of the window matrix (see the module docstring for the measurements).
-_TILE_BYTES = 4 * 2**20
-_MIN_TILE_COLUMNS = 1024
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,13 +122,24 @@ def _window_output_hw(h, w, kernel, stride, padding, dilation, ceil_mode, op):
     return int(ho), int(wo)
 
 
-def _pad(x, padding, value):
-    """Copy of NCHW ``x`` with (top, bottom, left, right) borders filled with ``value``."""
+def _padded_shape(x, padding):
     top, bottom, left, right = padding
+    n, c, h, w = x.shape
+    return n, c, top + h + bottom, left + w + right
+
+
+def _pad(x, padding, value, out=None):
+    """NCHW ``x`` with (top, bottom, left, right) borders of ``value``, in ``out`` if given;
+    ``x`` itself when there is no padding."""
+    top, _, left, _ = padding
     if not any(padding):
         return x
-    n, c, h, w = x.shape
-    padded = np.full((n, c, top + h + bottom, left + w + right), value, dtype=FLOAT)
+    h, w = x.shape[2:]
+    padded = np.empty(_padded_shape(x, padding), dtype=FLOAT) if out is None else out
+    padded[:, :, :top] = value
+    padded[:, :, top + h :] = value
+    padded[:, :, top : top + h, :left] = value
+    padded[:, :, top : top + h, left + w :] = value
     padded[:, :, top : top + h, left : left + w] = x
     return padded
 
@@ -162,8 +174,29 @@ def _matmul_macs(a_shape, b_shape):
 # --------------------------------------------------------------------------------------------
 
 
-def _conv_tiling(batch, out_rows, row_bytes, budget):
-    """(samples, output rows) per tile of the window matrix: whole samples while one fits the
+class _Scratch(threading.local):
+    """Working memory kept between calls, per thread: named flat buffers, each grown to the
+    largest request so far (the window matrix's is at most ``max_bytes``). A fresh 115 MB array
+    costs ~15 ms of page faults on first touch -- half the GEMM time of VGG-16's conv1_2."""
+
+    def __init__(self):
+        self.buffers = {}
+
+    def take(self, name, shape):
+        size = int(np.prod(shape))
+        buffer = self.buffers.get(name)
+        if buffer is None or buffer.size < size:
+            del buffer
+            self.buffers.pop(name, None)  # release the old buffer before allocating the new one
+            buffer = self.buffers[name] = np.empty(size, dtype=FLOAT)
+        return _view(buffer[:size], shape)
+
+
+_scratch = _Scratch()
+
+
+def _conv_chunking(batch, out_rows, row_bytes, budget):
+    """(samples, output rows) per chunk of the window matrix: whole samples while one fits the
     budget, else bands of rows of one sample, never less than one row."""
     sample_bytes = row_bytes * out_rows
     if sample_bytes <= budget:
@@ -187,7 +220,8 @@ def conv2d(
     ``x`` is (N, C, H, W), ``weight`` (O, C // groups, kh, kw), ``bias`` (O,) or None. ``y`` is
     (N, O, H_out, W_out) with sizes from :func:`output_size`. ``macs`` is the sum of M·N·K over
     the matrix products actually run, which for this algorithm equals
-    N·O·H_out·W_out·(C/groups)·kh·kw. ``max_bytes`` caps the window matrix held at once.
+    N·O·H_out·W_out·(C/groups)·kh·kw. ``max_bytes`` caps the window matrix held at once; its
+    memory and the padded input's are kept between calls (per thread) for reuse.
 
     >>> y, macs = conv2d(np.ones((1, 2, 5, 5), np.float32), np.ones((4, 2, 3, 3), np.float32),
     ...                  padding=(1, 1, 1, 1))
@@ -226,23 +260,23 @@ def conv2d(
             y_matrices += bias_column
         return y, _matmul_macs(weight_matrices.shape, window.shape)
 
-    budget = min(max_bytes, max(_TILE_BYTES, c * kh * kw * _MIN_TILE_COLUMNS * _ITEMSIZE))
-    samples, rows = _conv_tiling(n, ho, c * kh * kw * wo * _ITEMSIZE, budget)
-    scratch = np.empty(samples * c * kh * kw * rows * wo, dtype=FLOAT)  # reused by every tile
+    samples, rows = _conv_chunking(n, ho, c * kh * kw * wo * _ITEMSIZE, max_bytes)
     macs = 0
     for n0 in range(0, n, samples):
-        n1 = min(n, n0 + samples)
-        windows = _windows(_pad(x[n0:n1], padding, 0.0), (kh, kw), stride, dilation, (ho, wo))
+        part = x[n0 : n0 + samples]
+        n1 = n0 + len(part)
+        if any(padding):
+            part = _pad(part, padding, 0.0, out=_scratch.take("padded", _padded_shape(part, padding)))
+        windows = _windows(part, (kh, kw), stride, dilation, (ho, wo))
         for r0 in range(0, ho, rows):
             r1 = min(ho, r0 + rows)
-            tile_shape = (n1 - n0, c, kh, kw, r1 - r0, wo)
-            tile = _view(scratch[: np.prod(tile_shape)], tile_shape)
-            np.copyto(tile, windows[:, :, :, :, r0:r1])
-            window = _view(tile, (n1 - n0, groups, k, (r1 - r0) * wo))
+            chunk = _scratch.take("window", (n1 - n0, c, kh, kw, r1 - r0, wo))
+            np.copyto(chunk, windows[:, :, :, :, r0:r1])
+            window = _view(chunk, (n1 - n0, groups, k, (r1 - r0) * wo))
             out = y_matrices[n0:n1, :, :, r0 * wo : r1 * wo]
             np.matmul(weight_matrices, window, out=out)
             macs += _matmul_macs(weight_matrices.shape, window.shape)
-            if bias_column is not None:  # while this tile of the output is still in cache
+            if bias_column is not None:
                 out += bias_column
     return y, macs
 

@@ -74,7 +74,13 @@ def load_average() -> str:
 
 def median_ms(fns, repeat: int) -> list[float]:
     """Median milliseconds of each function. The functions take turns within every round, so a
-    noisy neighbour on a shared machine slows all of them alike and the ratios stay meaningful."""
+    noisy neighbour on a shared machine slows all of them alike and the ratios stay meaningful.
+
+    PyTorch's OpenMP threads and OpenBLAS's threads slow each other down badly when calls
+    alternate between them (each pool spins for a while after its work; conv1_2 ran 6-9x slower
+    interleaved with PyTorch, even with 50 ms pauses), so PyTorch is never among ``fns`` with
+    NumPy functions: each block starts after a pause that lets the other pool go idle."""
+    time.sleep(0.5)
     for fn in fns:
         fn()  # warm-up: first-touch allocations, BLAS buffers, backend choices
     times = [[] for _ in fns]
@@ -87,14 +93,9 @@ def median_ms(fns, repeat: int) -> list[float]:
 
 
 def torch_ms(fn, repeat: int):
-    """Median milliseconds of a PyTorch call, or None without torch.
-
-    PyTorch's OpenMP threads and OpenBLAS's threads slow each other down when calls alternate
-    between them (each pool spins for a while after its work), so PyTorch is timed in a block
-    of its own after a short pause, not interleaved with the NumPy functions."""
+    """Median milliseconds of a PyTorch call, timed in a block of its own, or None without torch."""
     if torch is None:
         return None
-    time.sleep(0.2)
     with torch.inference_mode():
         return median_ms([fn], repeat)[0]
 

@@ -10,6 +10,7 @@ Three independent sources of truth:
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -264,6 +265,17 @@ def test_conv2d_1x1_uses_the_input_as_window_matrix(monkeypatch):
     assert_close(y, reference_conv2d(x, w, b, (1, 1), (0, 0, 0, 0), (1, 1), 2))
     assert macs == 2 * 4 * 5 * 7 * 3
     assert len(recorder.calls) == 1 and np.shares_memory(recorder.calls[0][1], x)
+
+
+def test_conv2d_working_memory_is_per_thread():
+    # conv2d keeps its window matrix between calls; threads running at once must not share it.
+    cases = [(random_array(seed, (2, 3, 20 + seed, 17)), random_array(seed + 9, (4, 3, 3, 3))) for seed in range(4)]
+    expected = [kernels.conv2d(x, w, padding=(1, 2, 0, 1))[0] for x, w in cases]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(5):
+            results = list(pool.map(lambda case: kernels.conv2d(*case, padding=(1, 2, 0, 1))[0], cases))
+            for y, want in zip(results, expected):
+                assert np.array_equal(y, want)
 
 
 @pytest.mark.parametrize(
