@@ -14,6 +14,18 @@ def test_foundation_names_are_shipped():
     assert required <= set(MODELS)
 
 
+def test_zoo_names_are_shipped():
+    required = set("""nin googlenet_torchvision inception_v3 inception_v4 inception_resnet_v2 xception resnet20
+        resnet56 resnet110 resnet1202 preact_resnet18 preact_resnet164 wide_resnet28_10 wide_resnet50_2
+        wide_resnet101_2 resnext50_32x4d resnext101_32x8d resnext101_64x4d se_resnet50 se_resnext50_32x4d
+        stochastic_depth_resnet110 densenet121 densenet161 densenet169 densenet201 densenet264 fractalnet
+        squeezenet1_0 squeezenet1_1 mobilenet_v1 mobilenet_v2 mobilenet_v3_large mobilenet_v3_small
+        shufflenet_v1_g3 shufflenet_v2_x1_0 mnasnet1_0 nasnet_a_mobile efficientnet_b0 efficientnet_b1
+        efficientnet_b2 efficientnet_b3 efficientnet_b4 efficientnet_b5 efficientnet_b6 efficientnet_b7
+        alexnet_torchvision vgg11_bn vgg13_bn vgg16_bn vgg19_bn""".split())
+    assert required <= set(MODELS), sorted(required - set(MODELS))
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_shipped_spec_is_clean_and_consistent(model, name):
     result = model(name)
