@@ -65,12 +65,14 @@ def _parse_sets(values):
 
 
 def analyze_model(model, inputs=None, batches=(1,), dtype="fp32", overrides=None):
-    """Resolve, compile and analyse one model: the pipeline every command shares."""
+    """Resolve, compile and analyse one model (a name, a path or a ModelSpec): the pipeline every
+    command shares."""
     from .engine import Config, analyze
+    from .spec import ModelSpec
     from .totals import totals
     from .zoo import resolve
 
-    spec = resolve(model, overrides)
+    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides)
     graph = spec.graph()
     shapes = inputs or [spec.input_shape()]
     configs = [Config(shape, batch) for shape in shapes for batch in batches]
@@ -166,8 +168,8 @@ def list_models(fmt):
     from .zoo import catalog
 
     entries = []
-    for name in catalog():
-        spec, analysis, totals = analyze_model(name)
+    for name, shipped in catalog().items():
+        spec, analysis, totals = analyze_model(shipped)
         entries.append({"name": name, "title": spec.title, "input": list(analysis.configs[0].input_shape),
                         "params": int(totals["params"][0]), "macs": int(totals["macs"][0])})
     if fmt == "json":

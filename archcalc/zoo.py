@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+import re
 from pathlib import Path
 
 from .errors import ArchcalcError, Location, did_you_mean
@@ -52,11 +53,22 @@ def resolve(name_or_path: str, overrides: dict | None = None) -> ModelSpec:
         else:
             spec = specs[0]
     else:
-        models = catalog()
-        if name_or_path not in models:
-            raise ArchcalcError("E504", f"no shipped model or file named '{name_or_path}'"
-                                        f"{did_you_mean(name_or_path, models)}; see 'archcalc list'")
-        spec = models[name_or_path]
+        spec = _shipped(name_or_path)
     if overrides:
         spec = ModelSpec(spec.name, spec.file, spec.document, spec.variant, dict(overrides))
     return spec
+
+
+def _shipped(name: str) -> ModelSpec:
+    """A shipped model by name: parse only the files that can hold it, then everything."""
+    key = re.compile(rf"^\s*{re.escape(name)}\s*:", re.MULTILINE)
+    for path in sorted(specs_dir().glob("*.yaml")):
+        if path.stem == name or key.search(path.read_text(encoding="utf-8")):
+            for spec in load_specs(path):
+                if spec.name == name:
+                    return spec
+    models = catalog()
+    if name not in models:
+        raise ArchcalcError("E504", f"no shipped model or file named '{name}'"
+                                    f"{did_you_mean(name, models)}; see 'archcalc list'")
+    return models[name]
