@@ -11,6 +11,17 @@ from .runtime import FLOAT, concrete_padding
 from .window import describe_window, effective_kernel, resolve_padding, sliding_output
 
 
+def window_keys(padding_doc: str, **extra: Key) -> dict:
+    """The keys max and average pooling share, plus their own."""
+    return {
+        "kernel": Key(pair, doc="window size"),
+        "stride": Key(optional(pair), None, "stride (default: the kernel size)"),
+        "padding": Key(padding, (0, 0, 0, 0), padding_doc),
+        **extra,
+        "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
+    }
+
+
 class _WindowPool(Layer):
     family = "pool"
     dilation = (1, 1)
@@ -65,13 +76,7 @@ class MaxPool(_WindowPool):
 
     type_name = "maxpool"
     aliases = ("max_pool", "maxpool2d", "pool")
-    keys = {
-        "kernel": Key(pair, doc="window size"),
-        "stride": Key(optional(pair), None, "stride (default: the kernel size)"),
-        "padding": Key(padding, (0, 0, 0, 0), "implicit −∞ padding"),
-        "dilation": Key(pair, (1, 1), "dilation"),
-        "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
-    }
+    keys = window_keys(padding_doc="implicit −∞ padding", dilation=Key(pair, (1, 1), "dilation"))
 
     def forward(self, inputs, params):
         y, _window_reads = kernels.max_pool2d(inputs[0], dilation=self.dilation, **self.forward_geometry(inputs[0]))
@@ -88,13 +93,8 @@ class AvgPool(_WindowPool):
 
     type_name = "avgpool"
     aliases = ("avg_pool", "avgpool2d", "averagepool")
-    keys = {
-        "kernel": Key(pair, doc="window size"),
-        "stride": Key(optional(pair), None, "stride (default: the kernel size)"),
-        "padding": Key(padding, (0, 0, 0, 0), "zero padding"),
-        "count_include_pad": Key(boolean, True, "divide by the window size including padding"),
-        "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
-    }
+    keys = window_keys(padding_doc="zero padding",
+                       count_include_pad=Key(boolean, True, "divide by the window size including padding"))
 
     def forward(self, inputs, params):
         y, _window_reads = kernels.avg_pool2d(inputs[0], count_include_pad=self.count_include_pad,
