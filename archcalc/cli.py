@@ -107,8 +107,10 @@ def _units(f):
 @_set_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--all-layers", is_flag=True, help="Also show in-place activations, dropout and flatten rows.")
+@click.option("--weights", "weights_only", is_flag=True,
+              help="Show weights without biases instead of parameters, as the lecture tables count them.")
 @_units
-def summary(model, inputs, batch, dtype, sets, fmt, all_layers, exact, binary):
+def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, exact, binary):
     """Per-layer table and totals for MODEL."""
     from .render import data, formats
 
@@ -126,7 +128,8 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, exact, binary):
 
         for warning in analysis.graph.warnings:
             click.echo(str(warning), err=True)
-        show(make_console(), summary_table(spec, analysis, totals, Formatter(exact, binary), all_layers))
+        show(make_console(), summary_table(spec, analysis, totals, Formatter(exact, binary), all_layers,
+                                                weights_only))
 
 
 @main.command()

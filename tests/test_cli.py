@@ -127,3 +127,10 @@ def test_ratio_wording(value, base, text):
     from archcalc.render.table import ratio
 
     assert ratio(value, base) == text
+
+
+def test_weights_column_reads_like_the_lecture_table():
+    out = run("summary", "vgg16", "--weights", "--exact").output
+    conv1_1 = next(line for line in out.splitlines() if line.strip().startswith("conv1_1"))
+    assert "1,728" in conv1_1 and "1,792" not in conv1_1   # (3*3*3)*64, not counting biases
+    assert "Weights" in out and "138,344,128" in out

@@ -63,10 +63,15 @@ def _shape(shape, index) -> str:
     return "×".join(str(int(d[index])) for d in shape)
 
 
-def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = False) -> Group:
+def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = False,
+                  weights_only: bool = False) -> Group:
+    """The per-layer table. ``weights_only`` shows weights without biases in place of parameters,
+    as the lecture tables count them."""
     configs = analysis.configs
     multi = len(configs) > 1
-    same_params = all(np.all(r.params.trainable == r.params.trainable[0]) for r in analysis.rows)
+    count_key, count_title = ("weights", "Weights") if weights_only else ("trainable", "Params")
+    counts = [getattr(r.params, count_key) for r in analysis.rows]
+    same_params = all(np.all(c == c[0]) for c in counts)
     setting = (f"input {'×'.join(map(str, configs[0].input_shape))}, batch {configs[0].batch}, "
                if not multi else "") + analysis.dtype
     title = f"[bold]{spec.title}[/bold] — {setting}"
@@ -79,17 +84,19 @@ def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = Fal
         table.add_column("Input", style="dim", no_wrap=True)
     per_config = [("Output", None), ("MACs", "macs"), ("Activations", "activations")]
     if same_params:
-        table.add_column("Params", justify="right", footer=fmt.count(totals["params"][0]))
+        table.add_column(count_title, justify="right",
+                         footer=fmt.count(totals["weights" if weights_only else "params"][0]))
     for index, config in enumerate(configs):
         suffix = f"\n{config.label}" if multi else ""
         for title_, key in per_config:
             footer = fmt.count(totals[key][index]) if key else ""
             table.add_column(title_ + suffix, justify="right" if key else "left", footer=footer, no_wrap=True)
         if not same_params:
-            table.add_column("Params" + suffix, justify="right", footer=fmt.count(totals["params"][index]))
+            table.add_column(count_title + suffix, justify="right",
+                             footer=fmt.count(totals["weights" if weights_only else "params"][index]))
         table.add_column("RF" + suffix if multi else "RF", justify="right", no_wrap=True)
     hidden = 0
-    for row in analysis.rows:
+    for row, count in zip(analysis.rows, counts):
         if not all_layers and _hidden(row):
             hidden += 1
             continue
@@ -100,14 +107,14 @@ def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = Fal
             shapes = [_shape(shape, 0) for shape in row.input_shapes]
             cells.append(" + ".join(shapes) if len(shapes) <= 2 else f"{len(shapes)} inputs")
         if same_params:
-            cells.append(fmt.count(row.params.trainable[0]))
+            cells.append(fmt.count(count[0]))
         for index in range(len(configs)):
             activations = fmt.count(row.activations[index])
             if row.layer is not None and row.layer.storage != NEW:
                 activations = Text("in place" if row.layer.storage == "inplace" else "view", style="dim")
             cells += [_shape(row.output_shape, index), fmt.count(row.macs[index]), activations]
             if not same_params:
-                cells.append(fmt.count(row.params.trainable[index]))
+                cells.append(fmt.count(count[index]))
             cells.append(str(int(row.receptive_field()[index])))
         table.add_row(*cells, style="dim" if row.layer is None else None)
     parts = [table]
