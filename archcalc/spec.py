@@ -102,10 +102,6 @@ class ModelSpec:
         return merged
 
     @property
-    def expect(self):
-        return self._get("expect")
-
-    @property
     def location(self) -> Location:
         return (self.variant or self.document).location
 
