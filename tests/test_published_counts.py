@@ -33,3 +33,9 @@ def test_macs_agree_with_torchvision_gflops(model, name):
     spec = resolve(OUR_NAME.get(name, name), EVAL_MODE.get(name))
     macs = Result(spec, [reference["input"]]).totals["macs"]
     assert abs(macs / 1e9 - reference["gflops"]) <= 0.0005 + 1e-9, (macs, reference["gflops"])
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_native_input_is_torchvisions_crop(name):
+    """A spec's own input is the crop size torchvision measured its figures at."""
+    assert resolve(OUR_NAME.get(name, name)).input_shape() == TORCHVISION[name]["input"]

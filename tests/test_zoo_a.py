@@ -17,7 +17,6 @@ import pytest
 from archcalc.zoo import resolve
 from conftest import Result
 
-TV = "pytorch/vision torchvision/models/"
 
 
 def overridden(name, **overrides):
@@ -25,40 +24,7 @@ def overridden(name, **overrides):
     return Result(resolve(name, overrides))
 
 
-# ---- torchvision: num_params exactly, _ops (GMACs, 3 decimals) to the digits given ----------------
-# (name, num_params, _ops, source). inception_v3's _ops is measured in eval mode, where the
-# AuxLogits head does not run; its num_params counts that head (see test_inception_v3_aux_head).
-TORCHVISION = [
-    ("alexnet_torchvision", 61_100_840, 0.714, TV + "alexnet.py AlexNet_Weights.IMAGENET1K_V1"),
-    ("vgg11_bn", 132_868_840, 7.609, TV + "vgg.py VGG11_BN_Weights.IMAGENET1K_V1"),
-    ("vgg13_bn", 133_053_736, 11.308, TV + "vgg.py VGG13_BN_Weights.IMAGENET1K_V1"),
-    ("vgg16_bn", 138_365_992, 15.47, TV + "vgg.py VGG16_BN_Weights.IMAGENET1K_V1"),
-    ("vgg19_bn", 143_678_248, 19.632, TV + "vgg.py VGG19_BN_Weights.IMAGENET1K_V1"),
-    ("googlenet_torchvision", 6_624_904, 1.498, TV + "googlenet.py GoogLeNet_Weights.IMAGENET1K_V1"),
-    ("inception_v3", 27_161_264, 5.713, TV + "inception.py Inception_V3_Weights.IMAGENET1K_V1"),
-    ("densenet121", 7_978_856, 2.834, TV + "densenet.py DenseNet121_Weights.IMAGENET1K_V1"),
-    ("densenet161", 28_681_000, 7.728, TV + "densenet.py DenseNet161_Weights.IMAGENET1K_V1"),
-    ("densenet169", 14_149_480, 3.36, TV + "densenet.py DenseNet169_Weights.IMAGENET1K_V1"),
-    ("densenet201", 20_013_928, 4.291, TV + "densenet.py DenseNet201_Weights.IMAGENET1K_V1"),
-    ("squeezenet1_0", 1_248_424, 0.819, TV + "squeezenet.py SqueezeNet1_0_Weights.IMAGENET1K_V1"),
-    ("squeezenet1_1", 1_235_496, 0.349, TV + "squeezenet.py SqueezeNet1_1_Weights.IMAGENET1K_V1"),
-]
-EVAL_MODE = {"inception_v3": {"aux": False}}
-
-
-@pytest.mark.parametrize("name, num_params, ops, source", TORCHVISION, ids=[r[0] for r in TORCHVISION])
-def test_torchvision_params_and_ops(model, name, num_params, ops, source):
-    assert model(name).totals["params"] == num_params
-    evaluated = overridden(name, **EVAL_MODE[name]) if name in EVAL_MODE else model(name)
-    assert round(evaluated.totals["macs"] / 1e9, 3) == ops
-
-
-def test_torchvision_input_sizes(model):
-    # The crop sizes of the weights' transforms, at which _ops was measured.
-    assert model("inception_v3").shape("input") == (3, 299, 299)
-    for name, *_ in TORCHVISION:
-        if name != "inception_v3":
-            assert model(name).shape("input") == (3, 224, 224)
+# torchvision's counts for these models: tests/test_published_counts.py.
 
 
 # ---- Keras: "Total params" (= params + buffers) exactly ------------------------------------------

@@ -18,7 +18,6 @@ from archcalc.stochastic import dropped_with, expected_cost, run_probabilities, 
 from archcalc.zoo import catalog
 from conftest import Result
 
-TV = "torchvision/models/resnet.py (torchvision 0.29.1), {}.IMAGENET1K_V1 meta num_params / _ops"
 
 
 def with_vars(name: str, **overrides) -> Result:
@@ -34,27 +33,7 @@ def rounds_to(value: int, printed: str) -> bool:
     return round(value / 1e6, decimals) == float(number)
 
 
-# ---- torchvision: parameters exact, MACs to the three decimals of "GFLOPS" (_ops) -------------------------
-
-TORCHVISION = [
-    ("resnet18", 11_689_512, 1.814, "ResNet18_Weights"),
-    ("resnet34", 21_797_672, 3.664, "ResNet34_Weights"),
-    ("resnet50", 25_557_032, 4.089, "ResNet50_Weights"),
-    ("resnet101", 44_549_160, 7.801, "ResNet101_Weights"),
-    ("resnet152", 60_192_808, 11.514, "ResNet152_Weights"),
-    ("wide_resnet50_2", 68_883_240, 11.398, "Wide_ResNet50_2_Weights"),
-    ("wide_resnet101_2", 126_886_696, 22.753, "Wide_ResNet101_2_Weights"),
-    ("resnext50_32x4d", 25_028_904, 4.23, "ResNeXt50_32X4D_Weights"),
-    ("resnext101_32x8d", 88_791_336, 16.414, "ResNeXt101_32X8D_Weights"),
-    ("resnext101_64x4d", 83_455_272, 15.46, "ResNeXt101_64X4D_Weights"),
-]
-
-
-@pytest.mark.parametrize("name, params, gmacs, weights", TORCHVISION, ids=[row[0] for row in TORCHVISION])
-def test_torchvision_counts(model, name, params, gmacs, weights):
-    result = model(name)
-    assert result.totals["params"] == params, TV.format(weights)
-    assert round(result.totals["macs"] / 1e9, 3) == gmacs, TV.format(weights)
+# torchvision's counts for these models: tests/test_published_counts.py.
 
 
 def test_bottleneck_width_is_torchvisions_rule(model):

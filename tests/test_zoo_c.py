@@ -21,41 +21,11 @@ from archcalc.zoo import resolve
 
 from tests.conftest import Result
 
-TV = "pytorch/vision@f52fd335 torchvision/models/"
 KERAS_IO = "keras-team/keras-io@01b6d6c4 templates/api/applications/index.md, column Parameters"
 KERAS_DOCS = "keras-team/keras@034466bb docs/templates/applications.md, column Parameters"
 MEGVII_V1 = "megvii-model/ShuffleNet-Series@aa91feb7 ShuffleNetV1/README.md, Results table"
 
-# name, num_params, _ops (GMACs, 3 decimals), crop size of the weights' transforms, where
-TORCHVISION = [
-    ("mobilenet_v2", 3_504_872, 0.301, 224, "mobilenetv2.py MobileNet_V2_Weights.IMAGENET1K_V1"),
-    ("mobilenet_v3_large", 5_483_032, 0.217, 224, "mobilenetv3.py MobileNet_V3_Large_Weights.IMAGENET1K_V1"),
-    ("mobilenet_v3_small", 2_542_856, 0.057, 224, "mobilenetv3.py MobileNet_V3_Small_Weights.IMAGENET1K_V1"),
-    ("shufflenet_v2_x0_5", 1_366_792, 0.040, 224, "shufflenetv2.py ShuffleNet_V2_X0_5_Weights.IMAGENET1K_V1"),
-    ("shufflenet_v2_x1_0", 2_278_604, 0.145, 224, "shufflenetv2.py ShuffleNet_V2_X1_0_Weights.IMAGENET1K_V1"),
-    ("shufflenet_v2_x1_5", 3_503_624, 0.296, 224, "shufflenetv2.py ShuffleNet_V2_X1_5_Weights.IMAGENET1K_V1"),
-    ("shufflenet_v2_x2_0", 7_393_996, 0.583, 224, "shufflenetv2.py ShuffleNet_V2_X2_0_Weights.IMAGENET1K_V1"),
-    ("mnasnet0_5", 2_218_512, 0.104, 224, "mnasnet.py MNASNet0_5_Weights.IMAGENET1K_V1"),
-    ("mnasnet0_75", 3_170_208, 0.215, 224, "mnasnet.py MNASNet0_75_Weights.IMAGENET1K_V1"),
-    ("mnasnet1_0", 4_383_312, 0.314, 224, "mnasnet.py MNASNet1_0_Weights.IMAGENET1K_V1"),
-    ("mnasnet1_3", 6_282_256, 0.526, 224, "mnasnet.py MNASNet1_3_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b0", 5_288_548, 0.386, 224, "efficientnet.py EfficientNet_B0_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b1", 7_794_184, 0.687, 240, "efficientnet.py EfficientNet_B1_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b2", 9_109_994, 1.088, 288, "efficientnet.py EfficientNet_B2_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b3", 12_233_232, 1.827, 300, "efficientnet.py EfficientNet_B3_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b4", 19_341_616, 4.394, 380, "efficientnet.py EfficientNet_B4_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b5", 30_389_784, 10.266, 456, "efficientnet.py EfficientNet_B5_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b6", 43_040_704, 19.068, 528, "efficientnet.py EfficientNet_B6_Weights.IMAGENET1K_V1"),
-    ("efficientnet_b7", 66_347_960, 37.746, 600, "efficientnet.py EfficientNet_B7_Weights.IMAGENET1K_V1"),
-]
-
-
-@pytest.mark.parametrize("name, params, gflops, crop, where", TORCHVISION, ids=[r[0] for r in TORCHVISION])
-def test_torchvision_counts(model, name, params, gflops, crop, where):
-    result = model(name)
-    assert result.spec.input_shape() == (3, crop, crop)
-    assert result.totals["params"] == params
-    assert round(result.totals["macs"] / 1e9, 3) == gflops
+# torchvision's counts for these models: tests/test_published_counts.py.
 
 
 # Keras "Total params" = trainable + non-trainable (BN moving mean and variance).
