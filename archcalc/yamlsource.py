@@ -96,11 +96,17 @@ def load(text: str, file: str = "<string>"):
     expansion ("billion laughs") and tags are checked before anything is expanded: an alias
     costs the size of what it names, and the error points at the alias that went over.
     """
-    builder = _Builder(file)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
+        return _build(text, file, _Loader)
     except yaml.MarkedYAMLError as error:
+        if _Loader is not yaml.SafeLoader and "nesting depth" in str(error.problem):
+            # libyaml (PyYAML ≥ 6.0.2) stops at its own depth while scanning ahead, before any
+            # event reaches the builder; the pure-Python parser streams, so the limit that
+            # fires — and the error the user sees — is archcalc's, whichever backend is installed.
+            try:
+                return _build(text, file, yaml.SafeLoader)
+            except yaml.MarkedYAMLError as fallback_error:
+                error = fallback_error
         raise _syntax_error(error, text, file) from None
     except yaml.reader.ReaderError as error:
         line, column = _position(text, error.position)
@@ -110,6 +116,12 @@ def load(text: str, file: str = "<string>"):
                             Location(file, line, column)) from None
     except yaml.YAMLError as error:
         raise ArchcalcError("E101", str(error), Location(file, 1, 1)) from None
+
+
+def _build(text: str, file: str, loader):
+    builder = _Builder(file)
+    for event in yaml.parse(text, Loader=loader):
+        builder.feed(event)
     if builder.document is _NOTHING:
         raise ArchcalcError("E105", "file is empty; expected a mapping with 'input' and 'layers'", Location(file, 1, 1))
     return builder.document
