@@ -12,9 +12,14 @@ from ..conventions import IN_PLACE
 from .base import Key, Layer, elements, number, register
 
 
+ELEMENTWISE = {"elementwise": "activation functions, one per output element (3 for softmax)"}
+
+
 class _Activation(Layer):
     family = "activation"
     storage = IN_PLACE
+    free_of = frozenset({"params", "macs"})
+    other_op_labels = ELEMENTWISE
     keys = {}
 
     def output_shape(self, inputs):
@@ -54,6 +59,8 @@ class Softmax(Layer):
 
     type_name = "softmax"
     family = "activation"
+    free_of = frozenset({"params", "macs"})
+    other_op_labels = ELEMENTWISE
     keys = {}
 
     def output_shape(self, inputs):

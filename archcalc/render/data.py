@@ -28,7 +28,7 @@ def layer_records(analysis: Analysis, index: int = 0) -> list[dict]:
             "inputs": [nodes[i].name for i in row.node.inputs],
             "input_shape": [[_int(d, index) for d in shape] for shape in row.input_shapes],
             "output_shape": [_int(d, index) for d in row.output_shape],
-            "kernel": layer.describe() if layer is not None else "",
+            "kernel": row.description,
             "params": _int(row.params.trainable, index),
             "buffers": _int(row.params.buffers, index),
             "weights": _int(row.params.weights, index),
@@ -39,8 +39,8 @@ def layer_records(analysis: Analysis, index: int = 0) -> list[dict]:
             "activation_bytes": _int(row.activations, index) * element_bytes,
             "storage": layer.storage if layer is not None else "new",
             "receptive_field": _int(row.receptive_field(), index),
-            "receptive_field_hw": [_int(row.field.size[0], index), _int(row.field.size[1], index)],
-            "jump": [_int(row.field.jump[0], index), _int(row.field.jump[1], index)],
+            "receptive_field_hw": [_int(size, index) for size in row.field.size],
+            "jump": [_int(jump, index) for jump in row.field.jump],
             "depth": row.node.depth,
         })
     return records

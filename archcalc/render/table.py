@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..conventions import NEW
+from ..layers.base import other_op_labels
 from ..units import exact as exact_int
 from ..units import human
 from . import data
@@ -102,7 +103,7 @@ def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = Fal
             continue
         node = row.node
         name = Text("  " * node.depth + node.name)
-        cells = [name, node.type_name, row.layer.describe() if row.layer else ""]
+        cells = [name, node.type_name, row.description]
         if not multi:
             shapes = [_shape(shape, 0) for shape in row.input_shapes]
             cells.append(" + ".join(shapes) if len(shapes) <= 2 else f"{len(shapes)} inputs")
@@ -137,7 +138,8 @@ def _totals_block(spec, analysis, totals, fmt, index, multi) -> Group:
                                + (f"; {exact_int(t['buffers'])} buffers (BN running stats)" if t["buffers"] else ""))
     grid.add_row("Multiply-adds", f"{exact_int(t['macs'])} MACs ({human(t['macs'])}) = {human(t['flops'])} FLOPs "
                                   f"(1 MAC = 2 FLOPs; conv and fc only)")
-    others = [k for k in t if k in ("window_reads", "elementwise", "adds", "multiplies", "normalization")]
+    labels = other_op_labels()
+    others = [k for k in t if k in labels]
     if others:
         grid.add_row("Other ops", ", ".join(f"{k.replace('_', ' ')} {human(t[k])}" for k in others))
     grid.add_row("Activations", f"{exact_int(t['activations'])} elements × {analysis.element_bytes} B = "
@@ -165,7 +167,7 @@ def compare_table(names, totals_list, analyses, fmt: Formatter) -> Table:
         ("Inference peak", "peak_activation_bytes", fmt.bytes), ("Parameter memory", "param_bytes", fmt.bytes),
     ]
     rows = [(label, [int(t[key][0]) for t in totals_list], show) for label, key, show in metrics]
-    depth = [sum(1 for r in a.rows if r.layer is not None and r.layer.family in ("conv", "fc")) for a in analyses]
+    depth = [sum(1 for r in a.rows if r.layer is not None and r.layer.counts_toward_depth) for a in analyses]
     rows.append(("Layers with weights", depth, str))
     for label, values, show in rows:
         cells = [label, show(values[0])]
