@@ -15,6 +15,12 @@ def _int(array, index: int) -> int:
     return int(array[index])
 
 
+def _number(ratio, index: int):
+    """An exact ratio as an int when it is whole, else a float (an up-sampled jump: 0.5)."""
+    num, den = int(ratio.num[index]), int(ratio.den[index])
+    return num // den if den == 1 else num / den
+
+
 def layer_records(analysis: Analysis, index: int = 0) -> list[dict]:
     """One dict per graph node (the input first) for configuration ``index``."""
     nodes = analysis.graph.nodes
@@ -39,8 +45,8 @@ def layer_records(analysis: Analysis, index: int = 0) -> list[dict]:
             "activation_bytes": _int(row.activations, index) * element_bytes,
             "storage": layer.storage if layer is not None else "new",
             "receptive_field": _int(row.receptive_field(), index),
-            "receptive_field_hw": [_int(size, index) for size in row.field.size],
-            "jump": [_int(jump, index) for jump in row.field.jump],
+            "receptive_field_hw": [_int(size.ceil(), index) for size in row.field.size],
+            "jump": [_number(jump, index) for jump in row.field.jump],
             "depth": row.node.depth,
         })
     return records
