@@ -7,7 +7,7 @@ needs to know where its layer was written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 #: Every error code archcalc emits, with what it means. Codes are stable: CI logs and
 #: editors may match on them. E1xx file and YAML syntax, E2xx spec schema, E3xx shape
@@ -96,9 +96,6 @@ class Problem:
     @classmethod
     def from_error(cls, error: ArchcalcError) -> "Problem":
         return cls(error.code, error.message, error.location, error.layer, error.severity)
-
-    def with_location(self, location: Location | None) -> "Problem":
-        return replace(self, location=location)
 
 
 def did_you_mean(word: str, choices) -> str:
