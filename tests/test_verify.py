@@ -328,7 +328,13 @@ def small_input(spec):
     return native
 
 
-@pytest.mark.parametrize("name", list(catalog()))
+#: One small model per family runs in the default tier; the whole zoo in the slow tier.
+QUICK_VERIFY = {"lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "mobilenet_v2", "shufflenet_v2_x0_5",
+                "squeezenet1_0", "inception_naive"}
+
+
+@pytest.mark.parametrize("name", [name if name in QUICK_VERIFY else pytest.param(name, marks=pytest.mark.slow)
+                                  for name in catalog()])
 def test_every_shipped_spec_agrees_with_the_kernel(name):
     spec = catalog()[name]
     graph = spec.graph()
