@@ -37,6 +37,8 @@ ERROR_CODES: dict[str, str] = {
     "E404": "block arguments do not match its parameters",
     "E405": "layer takes a different number of inputs",
     "E406": "two layers have the same name",
+    "E407": "specs include each other in a cycle",
+    "E408": "a block name is defined twice (by an include)",
     "W401": "layer output is never used",
     "E501": "pinned expectation does not hold",
     "E502": "budget exceeded",
