@@ -318,6 +318,55 @@ def schema():
     click.echo(to_json(spec_schema()))
 
 
+# ---- pictures: diagram, plot, report ----
+
+def _write(output, content) -> None:
+    """Text or bytes to the file ``output``, or to standard output."""
+    if output is None:
+        if isinstance(content, bytes):
+            click.get_binary_stream("stdout").write(content)
+        else:
+            click.echo(content, nl=False)
+        return
+    with open(output, "wb") as handle:
+        handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def _format_from(output, fmt, choices, default):
+    """--format, else the output file's extension, else ``default``."""
+    if fmt:
+        return fmt
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    aliases = {"gv": "dot", "mmd": "mermaid", "htm": "html"}
+    suffix = aliases.get(suffix, suffix)
+    return suffix if suffix in choices else default
+
+
+@main.command()
+@click.argument("model")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_set_option
+@click.option("--format", "fmt", type=click.Choice(("dot", "mermaid", "svg", "png")),
+              help="Output language (default: from -o's extension, else dot). svg and png need Graphviz.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Draw blocks nested up to N levels as clusters; collapse deeper blocks into one node each.")
+@click.option("--all-layers", is_flag=True, help="Draw in-place activations and views as nodes of their own.")
+def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
+    """Draw MODEL: layers as nodes, tensor shapes on the edges, blocks as clusters."""
+    from .render import diagram as drawing
+
+    spec, analysis, _ = analyze_model(model, _parse_inputs(input_shape), (1,), "fp32", _parse_sets(sets))
+    picture = drawing.build(spec, analysis, depth, all_layers)
+    fmt = _format_from(output, fmt, ("dot", "mermaid", "svg", "png"), "dot")
+    if fmt == "mermaid":
+        _write(output, drawing.to_mermaid(picture))
+    elif fmt == "dot":
+        _write(output, drawing.to_dot(picture))
+    else:
+        _write(output, drawing.render_graphviz(drawing.to_dot(picture), fmt))
+
+
 def run() -> None:  # pragma: no cover - python -m archcalc
     main(prog_name="archcalc")
 
