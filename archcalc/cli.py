@@ -367,6 +367,78 @@ def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
         _write(output, drawing.render_graphviz(drawing.to_dot(picture), fmt))
 
 
+def _parse_sweep(text):
+    """'3x128x128:3x640x640[:STEP]' → the input shapes from START to STOP, STEP pixels apart (default 32)
+    along the dimension that changes most; other changing dimensions are spaced evenly alongside."""
+    from .spec import parse_shape
+
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise click.BadParameter(f"expected START:STOP or START:STOP:STEP such as 3x128x128:3x640x640, got {text!r}")
+    start, stop = parse_shape(parts[0]), parse_shape(parts[1])
+    try:
+        step = int(parts[2]) if len(parts) == 3 else 32
+        if step < 1:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"STEP must be a positive integer, got {parts[2]!r}") from None
+    if len(start) != len(stop) or start[0] != stop[0]:
+        raise click.BadParameter(f"START and STOP need the same channels and rank, got {parts[0]} and {parts[1]}")
+    count = max(abs(b - a) for a, b in zip(start, stop)) // step + 1
+    if count < 2:
+        raise click.BadParameter(f"{text!r} gives a single size; STOP must differ from START by at least STEP")
+    return [tuple(int(round(a + (b - a) * i / (count - 1))) for a, b in zip(start, stop)) for i in range(count)]
+
+
+@main.command()
+@click.argument("models", nargs=-1)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="The chart: .png or .svg.")
+@click.option("--zoo", is_flag=True, help="Every shipped model with reported accuracy.")
+@click.option("--per-layer", is_flag=True, help="Bars of parameters, MACs and memory for each layer of one MODEL.")
+@click.option("--sweep", metavar="START:STOP[:STEP]",
+              help="MACs and memory of one MODEL over input sizes, e.g. 3x128x128:3x640x640 (STEP 32 pixels).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape for --per-layer (default: the spec's).")
+@_batch_option
+@_dtype_option
+@_set_option
+def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets):
+    """Charts: accuracy against multiply-adds for MODELS (bubble area = parameters), per-layer bars
+    (--per-layer) or cost against input size (--sweep). Needs matplotlib: pip install 'archcalc[plot]'.
+    """
+    from .render import plot as charts
+    from .zoo import catalog
+
+    charts.pyplot()  # a missing matplotlib is reported before any work
+    batches = _parse_batches(batch)[:1]
+    if per_layer or sweep:
+        if per_layer and sweep or len(models) != 1 or zoo:
+            raise ArchcalcError("E504", "--per-layer and --sweep each take exactly one MODEL")
+        if sweep:
+            spec, analysis, totals = analyze_model(models[0], _parse_sweep(sweep), batches, dtype, _parse_sets(sets))
+            native = spec.input_shape()
+            figure = charts.sweep_chart(spec, analysis, totals, native[1] if len(native) > 1 else None)
+        else:
+            spec, analysis, _ = analyze_model(models[0], _parse_inputs(input_shape), batches, dtype, _parse_sets(sets))
+            figure = charts.per_layer_chart(spec, analysis)
+        charts.save(figure, output)
+        return
+    if zoo == bool(models):
+        raise ArchcalcError("E504", "name the MODELS to compare, or use --zoo for every shipped model with accuracy")
+    names = [name for name, spec in catalog().items() if spec.accuracy is not None] if zoo else list(models)
+    points = []
+    for name in names:
+        spec, _, totals = analyze_model(name)
+        if spec.accuracy is None:
+            click.echo(f"{name}: no reported accuracy in its spec, so it is left off the chart", err=True)
+            continue
+        points.append(charts.ComplexityPoint(spec.name, int(totals["macs"][0]), int(totals["params"][0]),
+                                             spec.accuracy.top1, spec.accuracy.source))
+    if not points:
+        raise ArchcalcError("E504", "none of the models has a reported accuracy to plot (see docs/pictures.md)")
+    charts.save(charts.complexity_chart(points), output)
+
+
 def run() -> None:  # pragma: no cover - python -m archcalc
     main(prog_name="archcalc")
 
