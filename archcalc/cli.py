@@ -439,6 +439,46 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
     charts.save(charts.complexity_chart(points), output)
 
 
+@main.command()
+@click.argument("model")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the page to FILE (default: standard output).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_batch_option
+@_dtype_option
+@_set_option
+@click.option("--depth", type=click.IntRange(min=0), metavar="N", help="Collapse the diagram's blocks below depth N.")
+@click.option("--no-charts", is_flag=True, help="Leave out the per-layer charts (they need matplotlib).")
+@click.option("--no-diagram", is_flag=True, help="Leave out the diagram (it needs Graphviz).")
+def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_diagram):
+    """One self-contained HTML page for MODEL: totals, notes, sortable layer table, diagram and charts.
+
+    The page works offline: styles, script and pictures are inline and it makes no network request.
+    """
+    from .render import diagram as drawing
+    from .render import report as page
+
+    spec, analysis, totals = analyze_model(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype,
+                                           _parse_sets(sets))
+    diagram_svg, diagram_missing = None, "Diagram left out (--no-diagram)."
+    if not no_diagram:
+        try:
+            dot_text = drawing.to_dot(drawing.build(spec, analysis, depth))
+            diagram_svg = drawing.render_graphviz(dot_text, "svg").decode("utf-8")
+        except ArchcalcError:
+            diagram_missing = drawing.INSTALL_GRAPHVIZ + "."
+    charts_svg, charts_missing = None, "Charts left out (--no-charts)."
+    if not no_charts:
+        from .render import plot as charts
+
+        try:
+            charts.pyplot()
+            charts_svg = charts.to_svg_text(charts.per_layer_chart(spec, analysis, width=12))
+        except ArchcalcError:
+            charts_missing = "The " + charts.INSTALL_MATPLOTLIB + "."
+    _write(output, page.render(spec, analysis, totals, diagram_svg, diagram_missing, charts_svg, charts_missing))
+
+
 def run() -> None:  # pragma: no cover - python -m archcalc
     main(prog_name="archcalc")
 

@@ -228,7 +228,7 @@ def _scale(values) -> tuple[float, str]:
     return 1.0, ""
 
 
-def per_layer_chart(spec, analysis, index: int = 0):
+def per_layer_chart(spec, analysis, index: int = 0, width: float | None = None):
     """Three bar panels over the layers that have parameters, MACs or new memory."""
     plt = pyplot()
     rows = [r for r in analysis.rows if int(r.params.trainable[index]) or int(r.macs[index])
@@ -241,7 +241,7 @@ def per_layer_chart(spec, analysis, index: int = 0):
         ("activation_bytes", np.array([int(r.activations[index]) * element_bytes for r in rows]),
          "Activation memory", "B", OKABE_ITO["green"]),
     ]
-    width = min(max(8.0, 0.28 * len(rows) + 2.5), 22.0)
+    width = width or min(max(8.0, 0.28 * len(rows) + 2.5), 22.0)  # inches
     figure, panels = plt.subplots(3, 1, figsize=(width, 8.2), sharex=True)
     positions = np.arange(len(rows))
     for axes, (key, values, label, unit, colour) in zip(panels, series):
@@ -252,17 +252,21 @@ def per_layer_chart(spec, analysis, index: int = 0):
         axes.set_ylabel(f"{label}\n({unit_text}" + (f", {analysis.dtype})" if key == "activation_bytes" else ")")
                         + f"\ntotal {total}")
         axes.grid(axis="x", visible=False)
-    step = max(1, int(np.ceil(len(rows) / 60)))
+    step = max(1, int(np.ceil(len(rows) / ((width - 1.5) * 72 / 10))))  # names 10 points apart at least
     panels[-1].set_xticks(positions[::step])
     panels[-1].set_xticklabels(names[::step], rotation=90, fontsize=7.5 if len(rows) > 30 else 8.5)
     panels[-1].set_xlabel("Layer (in network order; layers without parameters, MACs or new memory left out)"
-                          + (f"; every {step}th name shown" if step > 1 else ""))
+                          + (f"; every {_ordinal(step)} name shown" if step > 1 else ""))
     config = analysis.configs[index]
     figure.suptitle(f"{spec.title}, layer by layer (input {'×'.join(map(str, config.input_shape))}, "
                     f"batch {config.batch})", x=0.01, ha="left", fontsize=12)
     figure.align_ylabels(panels)
     figure.tight_layout()
     return figure
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 # ---- sweeps ----
