@@ -89,7 +89,7 @@ class ComplexityPoint:
 def complexity_chart(points: list[ComplexityPoint], title: str | None = None):
     """Top-1 accuracy against GMACs (log axis); bubble area ∝ parameters; colour says who reported."""
     plt = pyplot()
-    figure, axes = plt.subplots(figsize=(10, 6.2) if len(points) <= 15 else (15, 9.5))
+    figure, axes = plt.subplots(figsize=(10, 6.2) if len(points) <= 15 else (15, 9.5) if len(points) <= 40 else (18, 11.5))
     torchvision = [p for p in points if p.source.startswith("torchvision")]
     others = [p for p in points if not p.source.startswith("torchvision")]
     for group, colour, label in ((torchvision, OKABE_ITO["blue"], "accuracy from torchvision's weights"),
