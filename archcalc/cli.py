@@ -368,8 +368,9 @@ def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
 
 
 def _parse_sweep(text):
-    """'3x128x128:3x640x640[:STEP]' → the input shapes from START to STOP, STEP pixels apart (default 32)
-    along the dimension that changes most; other changing dimensions are spaced evenly alongside."""
+    """'3x128x128:3x640x640[:STEP]' → the input shapes from START towards STOP, STEP pixels apart (default
+    32) along the dimension that changes most (STOP itself when it lies on that grid); other changing
+    dimensions move in proportion."""
     from .spec import parse_shape
 
     parts = text.split(":")
@@ -384,10 +385,11 @@ def _parse_sweep(text):
         raise click.BadParameter(f"STEP must be a positive integer, got {parts[2]!r}") from None
     if len(start) != len(stop) or start[0] != stop[0]:
         raise click.BadParameter(f"START and STOP need the same channels and rank, got {parts[0]} and {parts[1]}")
-    count = max(abs(b - a) for a, b in zip(start, stop)) // step + 1
+    widest = max(abs(b - a) for a, b in zip(start, stop))
+    count = widest // step + 1
     if count < 2:
         raise click.BadParameter(f"{text!r} gives a single size; STOP must differ from START by at least STEP")
-    return [tuple(int(round(a + (b - a) * i / (count - 1))) for a, b in zip(start, stop)) for i in range(count)]
+    return [tuple(a + round((b - a) * i * step / widest) for a, b in zip(start, stop)) for i in range(count)]
 
 
 @main.command()
@@ -410,6 +412,9 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
     from .zoo import catalog
 
     charts.pyplot()  # a missing matplotlib is reported before any work
+    if input_shape and not per_layer:
+        raise ArchcalcError("E504", "--input sets the input of --per-layer; the accuracy chart uses each spec's "
+                                    "own input and --sweep its range")
     batches = _parse_batches(batch)[:1]
     if per_layer or sweep:
         if per_layer and sweep or len(models) != 1 or zoo:

@@ -145,3 +145,12 @@ def test_missing_matplotlib_is_one_line_and_exit_2(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["plot", "resnet50", "-o", str(tmp_path / "x.png")])
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "pip install 'archcalc[plot]'" in result.output
+
+
+def test_sweep_sizes_step_along_the_widest_range():
+    from archcalc.cli import _parse_sweep
+
+    assert _parse_sweep("3x128x128:3x640x640") == [(3, s, s) for s in range(128, 641, 32)]
+    assert _parse_sweep("3x128x128:3x600x600")[-1] == (3, 576, 576)  # STOP is off the 32-pixel grid
+    assert _parse_sweep("3x100x200:3x300x600:100") == [(3, 100, 200), (3, 150, 300), (3, 200, 400),
+                                                       (3, 250, 500), (3, 300, 600)]

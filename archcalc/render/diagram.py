@@ -21,6 +21,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
+from ..conventions import NEW
 from ..errors import ArchcalcError
 from ..units import human
 
@@ -90,11 +91,12 @@ def _block_path(name: str) -> tuple[str, ...]:
     return tuple("/".join(parts[:end]) for end in range(1, len(parts) + 1))
 
 
-def _foldable(row, readers) -> bool:
-    """An element-wise layer with nothing of its own to show, read only after one producer."""
+def _foldable(row, readers, index: int) -> bool:
+    """An element-wise layer with nothing of its own to show (in place or a view, no weights, no MACs)
+    that is the only reader of its one input."""
     layer = row.layer
-    return (layer is not None and layer.storage != "new" and len(row.node.inputs) == 1
-            and not int(row.params.trainable[0]) and not int(row.macs[0])
+    return (layer is not None and layer.storage != NEW and len(row.node.inputs) == 1
+            and not int(row.params.trainable[index]) and not int(row.macs[index])
             and len(readers[row.node.inputs[0]]) == 1)
 
 
@@ -108,7 +110,7 @@ def build(spec, analysis, depth: int | None = None, all_layers: bool = False, in
     if not all_layers:
         notes.append("in-place and view layers drawn in the node they follow")
     if depth is not None:
-        notes.append(f"blocks below depth {depth} collapsed")
+        notes.append(f"blocks nested deeper than {depth} collapsed")
     diagram = Diagram(spec.name, f"{spec.title} — input {shape_text(config.input_shape)}"
                       + (f", batch {config.batch}" if config.batch != 1 else ""), notes)
 
@@ -127,8 +129,10 @@ def build(spec, analysis, depth: int | None = None, all_layers: bool = False, in
             if key not in boxes:
                 boxes[key] = Box(key, path[depth].rsplit("/", 1)[-1], [], "block", path[:depth])
             continue
-        if not all_layers and _foldable(row, readers) and unit[node.inputs[0]] not in members:
-            key = unit[node.inputs[0]]
+        producer = unit[node.inputs[0]] if node.inputs else None
+        if (not all_layers and _foldable(row, readers, index) and producer not in members
+                and boxes[producer].cluster == path):  # never drawn outside its own block
+            key = producer
             unit.append(key)
             boxes[key].title += f" + {node.type_name}"
             continue
