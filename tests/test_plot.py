@@ -90,7 +90,7 @@ def test_per_layer_bars_are_the_layers_numbers(tmp_path, figures):
     for axes, value in ((params_axes, model.params), (macs_axes, model.macs),
                         (memory_axes, lambda name: model.activations(name) * 4)):
         heights = np.array([bar.get_height() for bar in axes.patches])
-        divisor = {"G": 1e9, "M": 1e6, "K": 1e3}.get(axes.get_ylabel().split("(")[1][0], 1)
+        divisor = {"G": 1e9, "M": 1e6, "K": 1e3, "k": 1e3}.get(axes.get_ylabel().split("(")[1][0], 1)
         assert heights * divisor == pytest.approx([value(name) for name in names], rel=1e-12)
     # fc6: 7·7·512 inputs × 4096 outputs + 4096 biases
     assert params_axes.patches[names.index("fc6")].get_height() * 1e6 == pytest.approx(25088 * 4096 + 4096)

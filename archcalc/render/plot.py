@@ -246,6 +246,8 @@ def per_layer_chart(spec, analysis, index: int = 0, width: float | None = None):
     positions = np.arange(len(rows))
     for axes, (key, values, label, unit, colour) in zip(panels, series):
         divisor, prefix = _scale(values)
+        if unit == "B" and prefix == "K":
+            prefix = "k"  # SI kilobyte, as the tables print it
         axes.bar(positions, values / divisor, color=colour, width=0.75, gid=key)
         unit_text = f"{prefix}{unit}" if unit else (f"{prefix}" if prefix else "count")
         total = human(int(values.sum()), suffix="B" if unit == "B" else "")
