@@ -72,7 +72,8 @@ def analyze_model(model, inputs=None, batches=(1,), dtype="fp32", overrides=None
     from .totals import totals
     from .zoo import resolve
 
-    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides)
+    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides,
+                                                                                inputs[0] if inputs else None)
     graph = spec.graph()
     shapes = inputs or [spec.input_shape()]
     configs = [Config(shape, batch) for shape in shapes for batch in batches]
@@ -233,7 +234,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fm
     results, titles, started = [], [], time.perf_counter()
     with report.LayerProgress() as progress:
         for name in names:
-            spec = resolve(name, _parse_sets(sets))
+            spec = resolve(name, _parse_sets(sets), parse_shape(input_shape) if input_shape else None)
             graph = spec.graph()
             shape = parse_shape(input_shape) if input_shape else spec.input_shape()
             with progress.track(spec.name) as on_layer:
@@ -316,6 +317,28 @@ def schema():
     from .schema import spec_schema
 
     click.echo(to_json(spec_schema()))
+
+
+@main.command(name="import")
+@click.argument("path", metavar="MODEL.onnx")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the spec here (default: stdout).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Fix the input's dimensions (needed where they are dynamic).")
+@click.option("--allow-unsupported", is_flag=True,
+              help="Proceed past ops archcalc cannot count: placeholders of their shape, listed in the spec's notes.")
+def import_model(path, output, input_shape, allow_unsupported):
+    """Turn an ONNX file into a readable spec: layer names from the graph, the DAG through from:."""
+    from pathlib import Path
+
+    from .onnx_import import import_onnx
+    from .spec import parse_shape
+
+    imported = import_onnx(path, parse_shape(input_shape) if input_shape else None, allow_unsupported)
+    for op_type, node, reason in imported.unsupported:
+        click.echo(f"{path}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
+    if output:
+        Path(output).write_text(imported.text, encoding="utf-8")
+    else:
+        click.echo(imported.text, nl=False)
 
 
 def run() -> None:  # pragma: no cover - python -m archcalc

@@ -77,6 +77,15 @@ LAYER_CASES = [
     - [conv: {out: 3, kernel: 3, padding: 1}]
     - []
     - [conv: {out: 3, kernel: 1}, relu]""", (3, 4, 4), 2),
+    ("tensor-layers", """\
+- permute: {dims: [1, 2, 0]}
+- fc_last_axis: {out: 5}
+- elementwise: {op: mul, constant: [5]}
+- elementwise: {op: erf}
+- permute: {dims: [2, 0, 1]}
+- reshape: {shape: [5, -1]}
+- elementwise: {op: max, from: [reshape1, reshape1]}
+- opaque: {op: Custom, shape: [3, 2]}""", (3, 4, 4), 2),
     ("mul-squeeze-excite", """\
 - mul:
     - []
