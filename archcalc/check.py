@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .engine import Config, analyze
 from .errors import ArchcalcError, Location, Problem, did_you_mean
+from .onnx_import import is_onnx_path, load_onnx_spec
 from .spec import load_specs
 from .totals import totals
 from .units import human, parse_quantity
@@ -545,9 +546,12 @@ def run(paths, budgets: dict[str, int] | None = None, baseline: str | None = Non
             report.file_problems.append(Problem.from_error(error))
     for file in files:
         try:
-            text = read_text(file)
-            report.sources[file] = text
-            specs = load_specs(file, text)
+            if is_onnx_path(file):
+                specs = [load_onnx_spec(file)]   # positions in its messages are those of 'archcalc import'
+            else:
+                text = read_text(file)
+                report.sources[file] = text
+                specs = load_specs(file, text)
         except ArchcalcError as error:
             report.file_problems.append(Problem.from_error(error))
             continue

@@ -289,11 +289,7 @@ def import_onnx(path: str, input_shape: tuple | None = None, allow_unsupported: 
 
     # Shapes and constants: infer, fold what is constant, infer again with the folded values.
     skeleton = _skeleton(onnx, model, nodes, entry.name, full_input, {})
-    try:
-        onnx.checker.check_model(skeleton)
-    except Exception as error:
-        raise _fail("E108", path, f"the ONNX checker rejects the graph: {_first_line(error)}") from None
-    shapes = _infer(onnx, skeleton, path)
+    shapes = _infer(onnx, skeleton, path, check=True)
     values: dict[str, Value] = {entry.name: Value(full_input, layer="input")}
     for name, tensor in initializers.items():
         data = None
@@ -317,11 +313,18 @@ def import_onnx(path: str, input_shape: tuple | None = None, allow_unsupported: 
     return imported
 
 
-def _infer(onnx, skeleton, path):
+def _infer(onnx, skeleton, path, check=False):
+    """Shapes of every value by ONNX's shape inference; ``check``: then hold the graph to ONNX's checker
+    (after inference, which fills in output shapes a hand-built graph may leave out)."""
     try:
         inferred = onnx.shape_inference.infer_shapes(skeleton, check_type=False, strict_mode=True, data_prop=True)
     except Exception as error:
         raise _fail("E108", path, f"ONNX shape inference fails on the graph: {_first_line(error)}") from None
+    if check:
+        try:
+            onnx.checker.check_model(inferred)
+        except Exception as error:
+            raise _fail("E108", path, f"the ONNX checker rejects the graph: {_first_line(error)}") from None
     graph = inferred.graph
     shapes = {}
     for info in (*graph.input, *graph.value_info, *graph.output):
