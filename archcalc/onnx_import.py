@@ -350,8 +350,8 @@ def _fold(onnx, nodes, values: dict, shapes: dict, opset: int, path: str) -> dic
         if node.op_type in _RANDOM or node.domain not in ("", "ai.onnx"):
             continue
         feeds = [values.get(name) for name in node.input if name]
-        if node.op_type in ("Shape", "Size") and feeds and feeds[0] is not None:
-            source = feeds[0].shape if feeds[0].constant else shapes.get(node.input[0])
+        if node.op_type in ("Shape", "Size") and node.input:
+            source = feeds[0].shape if feeds[0] is not None and feeds[0].constant else shapes.get(node.input[0])
             if source is None or any(d is None for d in source):
                 continue
             feeds = [Value(source, data=np.zeros(source, np.float32) if math.prod(source) <= SMALL else None)]
@@ -432,6 +432,9 @@ class _Node:
         return self.walk.values[self.proto.input[index]]
 
     def activations(self) -> list[str]:
+        missing = [name for name in self.proto.input if name and name not in self.walk.values]
+        if missing:
+            raise Unsupported(f"it reads '{missing[0]}', which no importable node computes")
         return [name for name in self.proto.input if name and not self.walk.values[name].constant]
 
     def sample(self, index: int = 0) -> tuple:
