@@ -365,3 +365,16 @@ def test_other_input_size_follows_the_spec(tmp_path):
     spec = resolve(path, input_shape=(3, 96, 80))
     analysis = analyze(spec.graph(), [Config((3, 96, 80), 1)])
     assert int(totals(analysis)["macs"][0]) == macs
+
+
+def test_the_worked_example_of_docs_import_md(tmp_path):
+    """docs/import.md: batch norm folded away (5,418 parameters, no buffers), or kept (5,434 and 32)."""
+    model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10)).eval()
+    assert sum(p.numel() for p in model.parameters()) == 432 + 32 + 4640 + 330 == 5434
+    for fold, expected in ((True, (5434 - 32 + 16, 0)), (False, (5434, 32))):
+        path = export(model, (3, 32, 32), tmp_path / f"small_{fold}.onnx", opset=20, fold_batch_norm=fold)
+        sums = totals(analyze(resolve(path).graph(), [Config((3, 32, 32), 1)]))
+        assert (int(sums["params"][0]), int(sums["buffers"][0])) == expected
+        assert int(sums["macs"][0]) == 1_622_336 == hook_macs(model, (3, 32, 32))[0]
