@@ -74,8 +74,8 @@ def resnet50_onnx(path: str, rng=np.random.default_rng(0)) -> int:
     return count[0]
 
 
-def run(args: list[str]) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS bytes, stdout) of one ``archcalc ARGS`` child process."""
+def run(args: list[str]) -> tuple[float, int, str, float]:
+    """(wall seconds, peak RSS bytes, stdout, CPU seconds) of one ``archcalc ARGS`` child process."""
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "archcalc", *args], stdout=subprocess.PIPE,
                                env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent)))
@@ -84,7 +84,7 @@ def run(args: list[str]) -> tuple[float, int, str]:
     wall = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"archcalc {' '.join(args)} failed")
-    return wall, usage.ru_maxrss * 1024, output
+    return wall, usage.ru_maxrss * 1024, output, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -100,26 +100,27 @@ def main() -> None:
         params = int(Path(path + ".params").read_text())
         in_process = subprocess.run([sys.executable, "-c", IN_PROCESS, path], check=True, capture_output=True,
                                     text=True, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent)))
-        base_wall, base_rss, _ = run(["summary", tiny, "--format", "json"])
+        base_wall, base_rss, _, base_cpu = run(["summary", tiny, "--format", "json"])
         timings = []
         for _ in range(3):
-            wall, rss, output = run(["summary", path, "--format", "json"])
-            timings.append((wall, rss))
+            wall, rss, output, cpu = run(["summary", path, "--format", "json"])
+            timings.append((wall, rss, cpu))
         reported = json.loads(output)["totals"]["params"]
         wall = min(t[0] for t in timings)
         rss = max(t[1] for t in timings)
+        cpu = min(t[2] for t in timings)
         print(f"file: {size / 1e6:.1f} MB, {params:,} parameters (archcalc reports {reported:,})")
         print(f"import_onnx + analysis in one process, after the imports: {in_process.stdout.strip()}")
-        print(f"archcalc summary tiny.onnx:      {base_wall:.2f} s wall, peak RSS {base_rss / 2**20:.0f} MiB "
+        print(f"archcalc summary tiny.onnx:      {base_wall:.2f} s wall, {base_cpu:.2f} s CPU, peak RSS {base_rss / 2**20:.0f} MiB "
               f"(interpreter, numpy, onnx)")
         print(f"archcalc summary resnet50.onnx:  {wall:.2f} s wall (best of 3; target ≤ {TARGET_SECONDS:.0f} s), "
-              f"peak RSS {rss / 2**20:.0f} MiB = baseline + {(rss - base_rss) / 2**20:.0f} MiB "
+              f"{cpu:.2f} s CPU, peak RSS {rss / 2**20:.0f} MiB = baseline + {(rss - base_rss) / 2**20:.0f} MiB "
               f"({(rss - base_rss) / size:.2f}× the file)")
 
 
 IN_PROCESS = """
 import sys, time
-import onnx, onnx.reference, onnx.shape_inference
+import onnx, onnx.shape_inference
 from archcalc.engine import Config, analyze
 from archcalc.zoo import resolve
 started = time.perf_counter()

@@ -260,6 +260,32 @@ def test_truncated_file(tmp_path):
     assert error.value.code == "E108"
 
 
+def test_large_weights_are_counted_by_shape_and_their_truncation_found(tmp_path):
+    # 64·64·3·3 floats = 147,456 bytes: skipped while reading, counted from the shape.
+    path = save(tmp_path, [node("Conv", ["x", "w"], "y", pads=[1, 1, 1, 1])], [1, 64, 4, 4], {"w": (64, 64, 3, 3)})
+    assert Imported(path).totals["params"] == 64 * 64 * 9
+    data = open(path, "rb").read()
+    cut = data.index(np.zeros(16, np.float32).tobytes()) + 1000   # inside the weight's bytes
+    with open(path, "wb") as handle:
+        handle.write(data[:cut])
+    with pytest.raises(ArchcalcError) as error:
+        import_onnx(path)
+    assert error.value.code == "E108" and "truncated" in error.value.message
+
+
+def test_weight_shorter_than_its_shape(tmp_path):
+    weight = numpy_helper.from_array(np.zeros((64, 64, 3, 3), np.float32), "w")
+    weight.raw_data = weight.raw_data[:100_000]
+    graph = helper.make_graph([node("Conv", ["x", "w"], "y")], "g",
+                              [helper.make_tensor_value_info("x", FLOAT, [1, 64, 4, 4])],
+                              [helper.make_tensor_value_info("y", FLOAT, None)], [weight])
+    path = str(tmp_path / "short.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    with pytest.raises(ArchcalcError) as error:
+        import_onnx(path)
+    assert error.value.code == "E108" and "holds 100,000 bytes" in error.value.message
+
+
 def test_missing_input_and_cycle_name_the_node(tmp_path):
     missing = save(tmp_path, [node("Add", ["x", "ghost"], "y", name="adder")], [1, 2, 2, 2], file="a.onnx")
     with pytest.raises(ArchcalcError) as error:
