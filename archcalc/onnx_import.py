@@ -765,15 +765,132 @@ def gelu(node):
     return [node.emit("gelu", settings)]
 
 
-@rule("PRelu")
-def prelu(node):
+def _layer_type(name: str):
+    """The spec's layer class of that name; an op mapping to one this version lacks is unsupported."""
     from .layers import lookup
 
-    if lookup("prelu") is None:
-        raise Unsupported("needs the 'prelu' layer type")
-    slope = node.constant_shape(1, "slope")
-    count = math.prod(slope)
-    return [node.emit("prelu", {} if count == 1 else {"channels": True})]
+    cls = lookup(name)
+    if cls is None:
+        raise Unsupported(f"needs the '{name}' layer type")
+    return cls
+
+
+@rule("PRelu")
+def prelu(node):
+    _layer_type("prelu")
+    count = math.prod(node.constant_shape(1, "slope"))
+    channels = node.sample(0)[0]
+    if count not in (1, channels):
+        raise Unsupported(f"{count} slopes for {channels} channels")
+    return [node.emit("prelu", {} if count == 1 else {"num_parameters": "channels"})]
+
+
+def _affine(node: _Node, channels: int, what: str) -> dict:
+    """affine: true when the node has a scale and a shift of one value per channel; false with neither."""
+    present = [node.has(1), node.has(2)]
+    if not any(present):
+        return {"affine": False}
+    if not all(present) or any(math.prod(node.constant_shape(i, what)) != channels for i in (1, 2)):
+        shapes = [list(node.constant_shape(i, what)) if node.has(i) else None for i in (1, 2)]
+        raise Unsupported(f"scale and shift of shapes {shapes}; the layer type learns one of each per channel")
+    return {"affine": True}
+
+
+@rule("LayerNormalization")
+def layer_norm(node):
+    sample = node.sample(0)
+    rank = len(sample) + 1
+    axis = node.attr("axis", -1) % rank
+    if axis != rank - 1:
+        raise Unsupported(f"normalises axes {list(range(axis, rank))}; the layer types normalise one axis")
+    if len([o for o in node.proto.output if o]) > 1 and any(node.walk.is_read(o) for o in node.proto.output[1:]):
+        raise Unsupported("its mean or inverse deviation output is used")
+    type_name = "layer_norm" if len(sample) == 1 else "layer_norm_last_axis"
+    settings = {**_eps(node, 1e-5), **_affine(node, sample[-1], "scale")}
+    cls = _layer_type(type_name)
+    if settings.get("affine") is True and cls.keys["affine"].default is True:
+        del settings["affine"]
+    return [node.emit(type_name, settings)]
+
+
+@rule("GroupNormalization")
+def group_norm(node):
+    channels = node.sample(0)[0]
+    _layer_type("group_norm")
+    settings = {"groups": int(node.attr("num_groups")), **_eps(node, 1e-5), **_affine(node, channels, "scale")}
+    if settings.pop("affine") is False:
+        settings["affine"] = False
+    return [node.emit("group_norm", settings)]
+
+
+@rule("InstanceNormalization")
+def instance_norm(node):
+    _layer_type("instance_norm")
+    return [node.emit("instance_norm", {**_eps(node, 1e-5), **_affine(node, node.sample(0)[0], "scale")})]
+
+
+@rule("DepthToSpace", "SpaceToDepth")
+def pixel_shuffle(node):
+    type_name = "pixel_shuffle" if node.op == "DepthToSpace" else "pixel_unshuffle"
+    _layer_type(type_name)
+    return [node.emit(type_name, {"factor": int(node.attr("blocksize"))})]
+
+
+@rule("ConvTranspose")
+def conv_transpose(node):
+    _layer_type("conv_transpose")
+    weight = node.constant_shape(1, "weight")
+    if node.attr("output_shape") is not None:
+        raise Unsupported("an explicit output_shape")
+    if node.attr("auto_pad", "NOTSET") != "NOTSET":
+        raise Unsupported(f"auto_pad {node.attr('auto_pad')}")
+    groups = int(node.attr("group", 1))
+    kernel, strides, dilations, padding = _window(node, weight[2:])
+    settings = {"out": int(weight[1]) * groups, "kernel": _compact(kernel)}
+    if set(strides) != {1}:
+        settings["stride"] = _compact(strides)
+    if padding != 0:
+        settings["padding"] = padding
+    output_padding = list(node.attr("output_padding", [0] * len(kernel)))
+    if set(output_padding) != {0}:
+        settings["output_padding"] = _compact(output_padding)
+    if set(dilations) != {1}:
+        settings["dilation"] = _compact(dilations)
+    if groups != 1:
+        settings["groups"] = groups
+    if not node.has(2):
+        settings["bias"] = False
+    return [node.emit("conv_transpose", settings)]
+
+
+_RESIZE_MODES = {"nearest": "nearest", "cubic": "bicubic"}
+_LINEAR_MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+@rule("Resize", "Upsample")
+def resize(node):
+    _layer_type("upsample")
+    sample, out = node.sample(0), node.out_sample()
+    if out[0] != sample[0]:
+        raise Unsupported("it resizes the channel axis")
+    mode = node.attr("mode", "nearest")
+    spatial = len(sample) - 1
+    settings = {}
+    scales = None
+    if node.op == "Upsample" or node.walk.opset < 11:
+        scales = node.constant(1, "scales").tolist() if node.has(1) else list(node.attr("scales"))
+    elif node.has(2) and node.value(2).shape and math.prod(node.value(2).shape) > 0:
+        scales = node.constant(2, "scales").tolist()
+    spatial_scales = scales[2:] if scales is not None else []
+    if spatial_scales and all(float(s).is_integer() and int(s) * size == o
+                              for s, size, o in zip(spatial_scales, sample[1:], out[1:])):
+        settings["scale"] = _compact(spatial_scales)
+    else:
+        settings["size"] = [int(d) for d in out[1:]]
+    settings["mode"] = _RESIZE_MODES.get(mode) or _LINEAR_MODES[spatial]
+    if node.attr("coordinate_transformation_mode") == "align_corners":
+        settings["align_corners"] = True
+    return [node.emit("upsample", settings)]
 
 
 @rule("Clip")
@@ -1047,6 +1164,10 @@ def matmul(node):
 
 # ---- the walk: nodes → spec layers ----
 
+#: Constant inputs that are settings of the op, not its weights.
+_SETTING_INPUTS = {"Resize": (1, 2, 3), "Upsample": (1,), "Clip": (1, 2), "Pad": (1, 2, 3), "Dropout": (1, 2)}
+_FLOAT_TYPES = frozenset({1, 10, 11, 16})   # FLOAT, FLOAT16, DOUBLE, BFLOAT16
+
 class _Walk:
     def __init__(self, path, nodes, values, shapes, opset, graph):
         self.path = path
@@ -1060,6 +1181,9 @@ class _Walk:
             for name in node.input:
                 self.readers.setdefault(name, []).append(node)
         self.absorbed: set = set()
+        self.absorbed_now: list = []
+        #: Whether each initializer holds floating-point numbers (integer ones are shapes and indices).
+        self.float_types = {t.name: t.data_type in _FLOAT_TYPES for t in graph.initializer}
         self.layers: list[dict] = []      # {"name", "type", "settings", "sources", "output", "expected"}
         self.unsupported: list = []
         self.names: set = {"input"}
@@ -1075,6 +1199,21 @@ class _Walk:
 
     def absorb(self, *nodes) -> None:
         self.absorbed.update(id(n) for n in nodes)
+        self.absorbed_now.extend(nodes)
+
+    def constant_elements(self, proto) -> int:
+        """Elements of the node's float constant operands of more than one element: its parameters
+        (and buffers) as the file holds them. Resize's scales and region are settings, not weights."""
+        total = 0
+        for index, name in enumerate(proto.input):
+            value = self.values.get(name) if name else None
+            if value is None or not value.constant or value.shape is None or index in _SETTING_INPUTS.get(proto.op_type, ()):
+                continue
+            if value.data is not None and value.data.dtype.kind not in "fc":
+                continue
+            if self.float_types.get(name, True) and math.prod(value.shape) > 1:
+                total += math.prod(value.shape)
+        return total
 
     def sample_shape(self, name: str, node) -> tuple:
         dims = self.shapes.get(name)
@@ -1100,6 +1239,7 @@ class _Walk:
                     raise Unsupported("no input is the activation and it cannot be folded to a constant")
                 if function is None:
                     raise Unsupported("")
+                self.absorbed_now = []
                 emits = function(node)
             except Unsupported as reason:
                 self.unsupported.append((proto.op_type, proto.name or proto.op_type, str(reason)))
@@ -1135,13 +1275,15 @@ class _Walk:
         return f"{base}_{count}"
 
     def _add(self, proto, emits: list[Emit]) -> None:
+        params = sum(self.constant_elements(p) for p in (proto, *self.absorbed_now))
         for position, emit in enumerate(emits):
             suffix = "" if len(emits) == 1 or position == 0 else f".{position}"
             name = self._layer_name(proto, suffix)
             sources = [self.values[s].layer for s in emit.sources]
             expected = self.sample_shape(emit.output, proto) if "#" not in emit.output else None
             self.layers.append({"name": name, "type": emit.type, "settings": emit.settings, "sources": sources,
-                                "output": emit.output, "expected": expected, "node": proto.name or proto.op_type})
+                                "output": emit.output, "expected": expected, "node": proto.name or proto.op_type,
+                                "params": params if position == 0 else 0})
             self.values[emit.output] = Value(self.shapes.get(emit.output, (1, *(expected or ()))), layer=name)
 
     def _opaque(self, proto) -> None:
@@ -1156,7 +1298,7 @@ class _Walk:
             self.layers.append({"name": name, "type": "opaque",
                                 "settings": {"op": proto.op_type, "shape": list(shape)},
                                 "sources": sources or ["input"], "output": output, "expected": shape,
-                                "node": proto.name or proto.op_type})
+                                "node": proto.name or proto.op_type, "params": 0})
             self.values[output] = Value(self.shapes.get(output), layer=name)
 
     def unsupported_message(self) -> str:
@@ -1236,10 +1378,16 @@ def _check_against_onnx(imported: Imported, walk: _Walk, path: str, sample: tupl
     for layer in walk.kept:
         if layer["expected"] is None:
             continue
-        actual = tuple(int(d[0]) for d in rows[layer["name"]].output_shape)
+        row = rows[layer["name"]]
+        actual = tuple(int(d[0]) for d in row.output_shape)
         if actual != tuple(layer["expected"]):
             raise ArchcalcError("E110", f"archcalc computes {_shape_text(actual)} for this layer, ONNX's shape "
                                         f"inference {_shape_text(layer['expected'])} (ONNX node '{layer['node']}')",
+                                FileLocation(path, 1, 1), layer["name"])
+        counted = int(row.params.trainable[0] + row.params.buffers[0])
+        if counted != layer["params"]:
+            raise ArchcalcError("E110", f"archcalc counts {counted:,} parameters and buffers for this layer, the "
+                                        f"constant operands of ONNX node '{layer['node']}' hold {layer['params']:,}",
                                 FileLocation(path, 1, 1), layer["name"])
 
 

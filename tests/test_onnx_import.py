@@ -218,25 +218,25 @@ def test_dynamic_input_needs_input_shape(tmp_path):
 
 def unsupported_graph(tmp_path):
     nodes = [node("Relu", ["x"], "r"),
-             node("Resize", ["r", "", "scales"], "u1", mode="nearest"),
-             node("Resize", ["u1", "", "scales"], "u2", mode="nearest"),
-             node("Einsum", ["u2"], "y", equation="nchw->nchw")]
-    return save(tmp_path, nodes, [1, 2, 3, 3], {"scales": np.array([1, 1, 2, 2], np.float32)}, opset=13)
+             node("Einsum", ["r"], "u1", equation="nchw->nchw"),
+             node("Einsum", ["u1"], "u2", equation="nchw->nchw"),
+             node("Hardmax", ["u2"], "y", axis=1)]
+    return save(tmp_path, nodes, [1, 2, 3, 3], opset=13)
 
 
 def test_unsupported_ops_are_listed_with_nodes_and_counts(tmp_path):
     with pytest.raises(ArchcalcError) as error:
         import_onnx(unsupported_graph(tmp_path))
     assert error.value.code == "E201"
-    assert "Resize ×2: 'u1', 'u2'" in error.value.message
-    assert "Einsum ×1: 'y'" in error.value.message
+    assert "Einsum ×2: 'u1', 'u2'" in error.value.message
+    assert "Hardmax ×1: 'y'" in error.value.message
 
 
 def test_allow_unsupported_proceeds_with_placeholders_listed(tmp_path):
     result = Imported(unsupported_graph(tmp_path), allow_unsupported=True)
     assert result.types() == ["relu", "opaque", "opaque", "opaque"]
-    assert result.output() == (2, 12, 12)
-    assert "Resize 'u1'" in result.spec.document["notes"]
+    assert result.output() == (2, 3, 3)
+    assert "Einsum 'u1'" in result.spec.document["notes"]
 
 
 # ---- bad files ----
@@ -350,7 +350,7 @@ def test_cli_errors_exit_2_without_traceback(tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output and "E108" in result.output
     result = CliRunner().invoke(main, ["import", unsupported_graph(tmp_path)])
-    assert result.exit_code == 2 and "Resize ×2" in result.output
+    assert result.exit_code == 2 and "Einsum ×2" in result.output
 
 
 def test_without_the_onnx_package_one_line_says_how_to_install(tmp_path, monkeypatch):
@@ -370,3 +370,33 @@ def test_verify_and_check_accept_an_onnx_file(tmp_path):
     assert runner.invoke(main, ["check", path, "--max-params", "200"]).exit_code == 0
     over = runner.invoke(main, ["check", path, "--max-params", "100"])
     assert over.exit_code == 1 and "E502" in over.output
+
+
+def test_a_rule_that_miscounts_is_caught_against_the_file(tmp_path, monkeypatch):
+    """Every layer's shape is held to ONNX's shape inference and its parameters to the node's own
+    constant operands: a wrong rule is an error (E110), never a different number."""
+    import archcalc.onnx_import as module
+
+    path = save(tmp_path, [node("Conv", ["x", "w", "b"], "y", pads=[1, 1, 1, 1])], [1, 3, 8, 8],
+                {"w": (4, 3, 3, 3), "b": (4,)})
+    original = module.RULES["Conv"]
+
+    def without_bias(n):
+        emits = original(n)
+        emits[0].settings["bias"] = False
+        return emits
+
+    monkeypatch.setitem(module.RULES, "Conv", without_bias)
+    with pytest.raises(ArchcalcError) as error:
+        import_onnx(path)
+    assert error.value.code == "E110" and "hold 112" in error.value.message
+
+    def no_padding(n):
+        emits = original(n)
+        emits[0].settings.pop("padding")
+        return emits
+
+    monkeypatch.setitem(module.RULES, "Conv", no_padding)
+    with pytest.raises(ArchcalcError) as error:
+        import_onnx(path)
+    assert error.value.code == "E110" and "4×6×6" in error.value.message and "4×8×8" in error.value.message
