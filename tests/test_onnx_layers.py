@@ -114,3 +114,19 @@ def test_forwards_match_numpy():
     assert macs == 0
     y, _ = Elementwise(op="erf", constant=None).forward([np.array([[0.0, 0.5, -1.0]], np.float32)], {})
     np.testing.assert_allclose(y, [[0.0, 0.5204999, -0.8427008]], atol=1e-6)
+
+
+def test_layer_norm_last_axis_counts_the_last_axis_and_matches_numpy():
+    from archcalc.layers.tensor import LastAxisLayerNorm
+
+    analysis, sums = run("- permute: {dims: [1, 2, 0]}\n- layer_norm_last_axis: {eps: 1.0e-6}", "6x4x5")
+    assert out(analysis) == (4, 5, 6)
+    assert int(sums["params"][0]) == 2 * 6
+    layer = LastAxisLayerNorm(eps=1e-6, affine=True)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 5, 6), dtype=np.float32)
+    params = layer.init_params([(4, 5, 6)], rng)
+    y, _ = layer.forward([x], params)
+    mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
+    expected = (x - mean) / np.sqrt(var + 1e-6) * params["scale"] + params["shift"]
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)

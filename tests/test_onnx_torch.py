@@ -315,6 +315,49 @@ class EfficientNet(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
+class Permute(nn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return torch.permute(x, self.dims)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """torchvision's: a LayerNorm over channels, run channels-last."""
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class CNBlock(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.block = nn.Sequential(nn.Conv2d(dim, dim, 7, padding=3, groups=dim), Permute([0, 2, 3, 1]),
+                                   nn.LayerNorm(dim, eps=1e-6), nn.Linear(dim, 4 * dim), nn.GELU(),
+                                   nn.Linear(4 * dim, dim), Permute([0, 3, 1, 2]))
+        self.layer_scale = nn.Parameter(torch.full((dim, 1, 1), 1e-6))
+
+    def forward(self, x):
+        return self.layer_scale * self.block(x) + x
+
+
+class ConvNeXt(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Sequential(nn.Conv2d(3, 8, 4, 4), LayerNorm2d(8, eps=1e-6)), CNBlock(8),
+            nn.Sequential(LayerNorm2d(8, eps=1e-6), nn.Conv2d(8, 16, 2, 2)), CNBlock(16))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(LayerNorm2d(16, eps=1e-6), nn.Flatten(1), nn.Linear(16, 10))
+
+    def forward(self, x):
+        return self.classifier(self.avgpool(self.features(x)))
+
+
 # ---- the tests ----
 
 def test_resnet(tmp_path):
@@ -349,6 +392,15 @@ def test_shufflenet_v2_split_and_channel_shuffle(tmp_path):
 
 def test_efficientnet_silu_and_squeeze_excitation(tmp_path):
     check_network(EfficientNet(), (3, 32, 32), tmp_path, expect_types={"sigmoid", "mul", "conv"})
+
+
+def test_convnext_channels_last_linear_layer_norm_gelu_and_layer_scale(tmp_path):
+    results = check_network(ConvNeXt(), (3, 32, 32), tmp_path,
+                            expect_types={"permute", "layer_norm_last_axis", "fc_last_axis", "elementwise"})
+    _, analysis = results[True]
+    # GELU written out before opset 20: Div, Erf, Add, Mul (two tensors), Mul — no parameters.
+    erf = [row for row in analysis.rows[1:] if row.node.type_name == "elementwise" and row.node.layer.op == "erf"]
+    assert len(erf) == 2
 
 
 def test_verify_runs_an_imported_network(tmp_path):

@@ -85,6 +85,7 @@ LAYER_CASES = [
 - permute: {dims: [1, 2, 0]}
 - fc_last_axis: {out: 5}
 - elementwise: {op: mul, constant: [5]}
+- layer_norm_last_axis
 - elementwise: {op: erf}
 - permute: {dims: [2, 0, 1]}
 - reshape: {shape: [5, -1]}

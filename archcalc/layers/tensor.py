@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import kernels
 from ..conventions import VIEW
+from .norm import LayerNorm
 from .base import (Key, Layer, ParamCounts, _show, boolean, choice, elements, optional, positive_int, product,
                    register, rule_error, show_shape)
 from .runtime import FLOAT, uniform, weights
@@ -156,6 +157,32 @@ class LastAxisLinear(Layer):
         (x,) = inputs
         y, macs = kernels.linear(x.reshape(-1, x.shape[-1]), params["weight"], params.get("bias"))
         return y.reshape(*x.shape[:-1], self.out), macs
+
+
+@register
+class LastAxisLayerNorm(LayerNorm):
+    """Layer normalisation over the last axis at every position, as ``torch.nn.LayerNorm(F)`` does
+    on an (…, F) tensor (ONNX ``LayerNormalization`` with axis −1).
+
+    After ``permute: {dims: [1, 2, 0]}`` it is ConvNeXt's channels-last LayerNorm. Trainable: a
+    scale and a shift per feature of the last axis (2F) when ``affine``; the same per-element cost
+    as ``layer_norm``, which normalises the channels (the first axis) and is what a spec written by
+    hand uses. Example: ``layer_norm_last_axis: {eps: 1.0e-6}``.
+    """
+
+    type_name = "layer_norm_last_axis"
+    aliases = ()
+
+    def param_counts(self, inputs):
+        return ParamCounts(trainable=(2 * inputs[0][-1]) if self.affine else 0)
+
+    def init_params(self, input_shapes, rng):
+        return super().init_params([(input_shapes[0][-1],)], rng)
+
+    def forward(self, inputs, params):
+        channels_first = np.moveaxis(inputs[0], -1, 1)
+        y, macs = super().forward([channels_first], params)
+        return np.ascontiguousarray(np.moveaxis(y, 1, -1)), macs
 
 
 def _erf(x):
