@@ -437,27 +437,56 @@ def import_onnx(path: str, input_shape: tuple | None = None, allow_unsupported: 
     return imported
 
 
+#: Ops whose output has their first input's shape, for which ONNX's shape inference (which does not
+#: look inside function ops such as GroupNormalization) may give none.
+_SHAPE_KEEPING = frozenset({"GroupNormalization", "MeanVarianceNormalization", "Mish", "Celu", "Selu",
+                            "HardSwish", "Gelu", "LayerNormalization", "InstanceNormalization"})
+
+
 def _infer(onnx, skeleton, path, check=False):
     """Shapes of every value by ONNX's shape inference; ``check``: then hold the graph to ONNX's checker
     (after inference, which fills in output shapes a hand-built graph may leave out)."""
-    try:
-        inferred = onnx.shape_inference.infer_shapes(skeleton, check_type=False, strict_mode=True, data_prop=True)
-    except Exception as error:
-        raise _fail("E108", path, f"ONNX shape inference fails on the graph: {_first_line(error)}") from None
+    from onnx import helper
+
+    graph_outputs = {o.name: o for o in skeleton.graph.output}
+    for _ in range(len(skeleton.graph.node) + 1):
+        try:
+            inferred = onnx.shape_inference.infer_shapes(skeleton, check_type=False, strict_mode=True,
+                                                         data_prop=True)
+        except Exception as error:
+            raise _fail("E108", path, f"ONNX shape inference fails on the graph: {_first_line(error)}") from None
+        shapes, types = _inferred_shapes(inferred.graph)
+        # A shape-keeping op inference stopped at: give its output its input's shape and infer again.
+        hints = [(n.output[0], n.input[0]) for n in inferred.graph.node
+                 if n.op_type in _SHAPE_KEEPING and n.output and n.input and shapes.get(n.input[0]) is not None
+                 and shapes.get(n.output[0]) is None]
+        if not hints:
+            break
+        for output, source in hints:
+            info = helper.make_tensor_value_info(output, types.get(source, onnx.TensorProto.FLOAT), shapes[source])
+            if output in graph_outputs:
+                graph_outputs[output].CopyFrom(info)
+            else:
+                skeleton.graph.value_info.append(info)
     if check:
         try:
             onnx.checker.check_model(inferred)
         except Exception as error:
             raise _fail("E108", path, f"the ONNX checker rejects the graph: {_first_line(error)}") from None
-    graph = inferred.graph
-    shapes = {}
+    return shapes
+
+
+def _inferred_shapes(graph) -> tuple[dict, dict]:
+    shapes, types = {}, {}
     for info in (*graph.input, *graph.value_info, *graph.output):
         dims = _dims(info.type)
         if dims is not None:
             shapes[info.name] = dims
+            types[info.name] = info.type.tensor_type.elem_type
     for tensor in graph.initializer:
         shapes[tensor.name] = tuple(tensor.dims)
-    return shapes
+        types[tensor.name] = tensor.data_type
+    return shapes, types
 
 
 #: Ops whose output is not a function of their inputs: never constant.
@@ -1166,6 +1195,8 @@ def matmul(node):
 
 #: Constant inputs that are settings of the op, not its weights.
 _SETTING_INPUTS = {"Resize": (1, 2, 3), "Upsample": (1,), "Clip": (1, 2), "Pad": (1, 2, 3), "Dropout": (1, 2)}
+#: Constant inputs that are learned weights even when they hold one number (PReLU's shared slope).
+_WEIGHT_INPUTS = {"PRelu": (1,)}
 _FLOAT_TYPES = frozenset({1, 10, 11, 16})   # FLOAT, FLOAT16, DOUBLE, BFLOAT16
 
 class _Walk:
@@ -1211,7 +1242,8 @@ class _Walk:
                 continue
             if value.data is not None and value.data.dtype.kind not in "fc":
                 continue
-            if self.float_types.get(name, True) and math.prod(value.shape) > 1:
+            learned = index in _WEIGHT_INPUTS.get(proto.op_type, ())
+            if self.float_types.get(name, True) and (math.prod(value.shape) > 1 or learned):
                 total += math.prod(value.shape)
         return total
 

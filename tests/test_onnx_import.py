@@ -400,3 +400,61 @@ def test_a_rule_that_miscounts_is_caught_against_the_file(tmp_path, monkeypatch)
     with pytest.raises(ArchcalcError) as error:
         import_onnx(path)
     assert error.value.code == "E110" and "4×6×6" in error.value.message and "4×8×8" in error.value.message
+
+
+# ---- one node each: (op, attributes, extra inputs as {name: array}, expected layer types, params) ----
+# On a 1×4×3×3 input (36 elements per sample).
+SCALAR = np.array(2.0, np.float32)
+SINGLE_NODE_CASES = [
+    ("Relu", {}, {}, ["relu"], 0),
+    ("Sigmoid", {}, {}, ["sigmoid"], 0),
+    ("Tanh", {}, {}, ["tanh"], 0),
+    ("HardSwish", {}, {}, ["hard_swish"], 0),
+    ("HardSigmoid", {"alpha": 1 / 6, "beta": 0.5}, {}, ["hard_sigmoid"], 0),
+    ("LeakyRelu", {"alpha": 0.2}, {}, ["leaky_relu"], 0),
+    ("Elu", {"alpha": 0.5}, {}, ["elu"], 0),
+    ("Gelu", {}, {}, ["gelu"], 0),
+    ("Gelu", {"approximate": "tanh"}, {}, ["gelu"], 0),
+    ("PRelu", {}, {"slope": np.zeros((4, 1, 1), np.float32)}, ["prelu"], 4),
+    ("PRelu", {}, {"slope": np.zeros((1,), np.float32)}, ["prelu"], 1),   # one learned slope (nn.PReLU())
+    ("Softmax", {"axis": 1}, {}, ["softmax"], 0),
+    ("LRN", {"size": 3, "alpha": 1e-4, "beta": 0.75, "bias": 2.0}, {}, ["lrn"], 0),
+    ("Dropout", {}, {}, ["dropout"], 0),
+    ("Identity", {}, {}, ["identity"], 0),
+    ("Sqrt", {}, {}, ["elementwise"], 0),
+    ("Erf", {}, {}, ["elementwise"], 0),
+    ("Exp", {}, {}, ["elementwise"], 0),
+    ("Sub", {}, {"c": SCALAR}, ["elementwise"], 0),
+    ("Div", {}, {"c": np.ones((4, 1, 1), np.float32)}, ["elementwise"], 4),
+    ("Pow", {}, {"c": SCALAR}, ["elementwise"], 0),
+    ("Add", {}, {"c": np.ones((1, 4, 3, 3), np.float32)}, ["elementwise"], 36),
+    ("Transpose", {"perm": [0, 2, 3, 1]}, {}, ["permute"], 0),
+    ("Unsqueeze", {}, {"axes": np.array([2], np.int64)}, ["reshape"], 0),
+    ("Squeeze", {}, {"axes": np.array([0], np.int64)}, None, 0),   # squeezes the batch axis: unsupported
+    ("InstanceNormalization", {}, {"s": np.ones(4, np.float32), "b": np.zeros(4, np.float32)}, ["instance_norm"], 8),
+    ("GroupNormalization", {"num_groups": 2}, {"s": np.ones(4, np.float32), "b": np.zeros(4, np.float32)},
+     ["group_norm"], 8),
+    ("LayerNormalization", {"axis": -1}, {"s": np.ones(3, np.float32), "b": np.zeros(3, np.float32)},
+     ["layer_norm_last_axis"], 6),
+    ("ReduceMax", {"keepdims": 1}, {"axes": np.array([2, 3], np.int64)}, ["global_maxpool"], 0),
+    ("GlobalAveragePool", {}, {}, ["global_avgpool"], 0),
+    ("Cast", {"to": TensorProto.FLOAT}, {}, ["identity"], 0),
+    ("Clip", {}, {"lo": np.array(-1.0, np.float32), "hi": np.array(1.0, np.float32)}, None, 0),
+    ("Softmax", {"axis": 3}, {}, None, 0),
+]
+
+
+@pytest.mark.parametrize("op, attrs, extra, types, params", SINGLE_NODE_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(SINGLE_NODE_CASES)])
+def test_single_node(tmp_path, op, attrs, extra, types, params):
+    opset = 21 if op in ("Gelu", "GroupNormalization") else 18
+    path = save(tmp_path, [node(op, ["x", *extra], "y", **attrs)], [1, 4, 3, 3], extra, opset=opset)
+    if types is None:
+        with pytest.raises(ArchcalcError) as error:
+            import_onnx(path)
+        assert error.value.code == "E201" and f"{op} ×1: 'y'" in error.value.message
+        return
+    result = Imported(path)
+    assert result.types() == types
+    assert result.totals["params"] + result.totals["buffers"] == params
+    assert result.totals["macs"] == 0
