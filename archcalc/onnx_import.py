@@ -1429,3 +1429,30 @@ def load_onnx_spec(path: str, input_shape: tuple | None = None, allow_unsupporte
 
     imported = import_onnx(path, input_shape, allow_unsupported)
     return load_specs(str(path), imported.text)[0]
+
+
+def export_from_torch(factory: str, input_shape: tuple, directory: str) -> str:
+    """Export ``package.module:function`` (called without arguments, returning a ``torch.nn.Module``)
+    to ONNX in ``directory``, in eval mode, on a random input of ``input_shape`` (per sample)."""
+    import importlib
+
+    try:
+        import torch
+    except ImportError:
+        raise ArchcalcError("E109", "--torch needs PyTorch installed (pip install torch)") from None
+    module_name, _, function_name = factory.partition(":")
+    if not module_name or not function_name:
+        raise ArchcalcError("E504", f"--torch expects package.module:function, got {factory!r}")
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        raise ArchcalcError("E504", f"--torch {factory}: {error}") from None
+    model = function()
+    if not isinstance(model, torch.nn.Module):
+        raise ArchcalcError("E504", f"--torch {factory} returned {type(model).__name__}, not a torch.nn.Module")
+    path = str(Path(directory) / f"{function_name}.onnx")
+    try:
+        torch.onnx.export(model.eval(), torch.randn(1, *input_shape), path, dynamo=False)
+    except Exception as error:  # the exporter's own errors: unsupported operators, wrong input shape
+        raise ArchcalcError("E504", f"--torch {factory}: torch.onnx.export failed: {_first_line(error)}") from None
+    return path

@@ -430,3 +430,23 @@ def test_the_worked_example_of_docs_import_md(tmp_path):
         sums = totals(analyze(resolve(path).graph(), [Config((3, 32, 32), 1)]))
         assert (int(sums["params"][0]), int(sums["buffers"][0])) == expected
         assert int(sums["macs"][0]) == 1_622_336 == hook_macs(model, (3, 32, 32))[0]
+
+
+def test_import_exports_a_torch_module_in_one_step(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from archcalc.cli import main
+
+    (tmp_path / "my_networks.py").write_text(
+        "import torch\n\ndef small():\n"
+        "    return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),\n"
+        "                               torch.nn.Linear(4 * 6 * 6, 5))\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    written = tmp_path / "small.yaml"
+    result = CliRunner().invoke(main, ["import", "--torch", "my_networks:small", "--input", "3x8x8", "-o", str(written)])
+    assert result.exit_code == 0, result.output
+    sums = totals(analyze(resolve(str(written)).graph(), [Config((3, 8, 8), 1)]))
+    assert int(sums["params"][0]) == 4 * 27 + 4 + 144 * 5 + 5
+    assert int(sums["macs"][0]) == 4 * 36 * 27 + 144 * 5
+    missing = CliRunner().invoke(main, ["import", "--torch", "my_networks:small"])
+    assert missing.exit_code == 2 and "--input" in missing.output
