@@ -370,6 +370,20 @@ def test_verify_and_check_accept_an_onnx_file(tmp_path):
     assert runner.invoke(main, ["check", path, "--max-params", "200"]).exit_code == 0
     over = runner.invoke(main, ["check", path, "--max-params", "100"])
     assert over.exit_code == 1 and "E502" in over.output
+    baseline = str(tmp_path / "baseline.json")
+    assert runner.invoke(main, ["check", path, "--update-baseline", "--baseline", baseline]).exit_code == 0
+    assert runner.invoke(main, ["check", path, "--baseline", baseline]).exit_code == 0
+    assert json.loads(open(baseline).read())
+
+
+def test_several_outputs_and_unused_nodes(tmp_path):
+    # An auxiliary output is kept (output: true); a node nothing reads is dropped.
+    nodes = [node("Relu", ["x"], "r"), node("GlobalAveragePool", ["r"], "aux"), node("Sigmoid", ["r"], "dead"),
+             node("MaxPool", ["r"], "y", kernel_shape=[2, 2], strides=[2, 2])]
+    result = Imported(save(tmp_path, nodes, [1, 2, 4, 4], outputs=["aux", "y"]))
+    assert result.types() == ["relu", "global_avgpool", "maxpool"]
+    assert result.spec.graph().nodes[2].output is True
+    assert result.output() == (2, 2, 2)
 
 
 def test_a_rule_that_miscounts_is_caught_against_the_file(tmp_path, monkeypatch):

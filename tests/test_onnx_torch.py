@@ -21,33 +21,15 @@ from archcalc.spec import load_specs  # noqa: E402
 from archcalc.totals import totals  # noqa: E402
 from archcalc.verify import verify  # noqa: E402
 from archcalc.zoo import resolve  # noqa: E402
+from tests.torch_oracle import measure  # noqa: E402
 
 
 # ---- the oracles ----
 
 def hook_macs(model, shape) -> tuple[int, tuple]:
-    """MACs of Conv and Linear modules counted by forward hooks (output elements × inputs per output)."""
-    counted = []
-
-    def hook(module, inputs, output):
-        if isinstance(module, nn.Linear):
-            counted.append(output.numel() * module.in_features)
-        else:
-            kernel = int(np.prod(module.kernel_size))
-            per_output = module.in_channels // module.groups * kernel
-            if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
-                counted.append(inputs[0].numel() * module.out_channels // module.groups * kernel)
-            else:
-                counted.append(output.numel() * per_output)
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d,
-                                 nn.ConvTranspose3d))]
-    with torch.no_grad():
-        output = model(torch.randn(1, *shape))
-    for handle in handles:
-        handle.remove()
-    return sum(counted), tuple(output.shape[1:])
+    """MACs of Conv, ConvTranspose and Linear modules counted by forward hooks, and the output shape."""
+    _, macs, output = measure(model, shape)
+    return macs, output
 
 
 def file_tensor_counts(path) -> tuple[int, int]:
