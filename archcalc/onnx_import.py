@@ -715,21 +715,36 @@ def global_max_pool(node):
     return [node.emit("global_maxpool")]
 
 
-@rule("ReduceMean", "ReduceMax")
+_REDUCTIONS = {"ReduceMean": "mean", "ReduceMax": "max", "ReduceMin": "min", "ReduceSum": "sum"}
+
+
+@rule(*_REDUCTIONS)
 def reduce(node):
+    """Over the spatial axes: global pooling (then flatten when they are dropped); else ``reduce``."""
     rank = len(node.sample(0)) + 1
     if node.has(1):
         axes = node.constant(1, "axes").tolist()
+    elif node.attr("axes") is not None:
+        axes = list(node.attr("axes"))
+    elif node.attr("noop_with_empty_axes", 0):
+        return [node.emit("identity")]
     else:
-        axes = node.attr("axes", list(range(rank)))
+        axes = list(range(rank))
     axes = sorted(a % rank for a in axes)
-    if axes != list(range(2, rank)) or rank < 3:
-        raise Unsupported(f"reduces axes {axes}; only the spatial axes (global pooling) are supported")
-    type_name = "global_avgpool" if node.op == "ReduceMean" else "global_maxpool"
-    if node.attr("keepdims", 1):
-        return [node.emit(type_name)]
-    pooled = node.proto.output[0] + "#pooled"
-    return [node.emit(type_name, output=pooled), node.emit("flatten", sources=[pooled])]
+    if 0 in axes:
+        raise Unsupported("it reduces the batch axis")
+    keepdims = bool(node.attr("keepdims", 1))
+    op = _REDUCTIONS[node.op]
+    if axes == list(range(2, rank)) and rank >= 3 and op in ("mean", "max"):
+        type_name = "global_avgpool" if op == "mean" else "global_maxpool"
+        if keepdims:
+            return [node.emit(type_name)]
+        pooled = node.proto.output[0] + "#pooled"
+        return [node.emit(type_name, output=pooled), node.emit("flatten", sources=[pooled])]
+    settings = {"op": op, "axes": [a - 1 for a in axes]}
+    if not keepdims:
+        settings["keepdims"] = False
+    return [node.emit("reduce", settings)]
 
 
 @rule("BatchNormalization")

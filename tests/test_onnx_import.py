@@ -472,3 +472,19 @@ def test_single_node(tmp_path, op, attrs, extra, types, params):
     assert result.types() == types
     assert result.totals["params"] + result.totals["buffers"] == params
     assert result.totals["macs"] == 0
+
+
+def test_layer_norm_written_out_over_channels(tmp_path):
+    # The original ConvNeXt's channels-first LayerNorm: u = mean over C, s = mean((x-u)^2), (x-u)/sqrt(s+eps)·w + b
+    nodes = [node("ReduceMean", ["x"], "u", axes=[1]), node("Sub", ["x", "u"], "d"), node("Pow", ["d", "two"], "p"),
+             node("ReduceMean", ["p"], "s", axes=[1]), node("Add", ["s", "eps"], "se"), node("Sqrt", ["se"], "r"),
+             node("Div", ["d", "r"], "n"), node("Mul", ["w", "n"], "m"), node("Add", ["m", "b"], "y")]
+    inits = {"two": np.array(2.0, np.float32), "eps": np.array(1e-6, np.float32), "w": (5, 1, 1), "b": (5, 1, 1)}
+    result = Imported(save(tmp_path, nodes, [1, 5, 3, 3], inits, opset=17))
+    assert result.types() == ["reduce", "elementwise", "elementwise", "reduce", "elementwise", "elementwise",
+                              "elementwise", "elementwise", "elementwise"]
+    assert result.totals["params"] == 2 * 5
+    elements = 5 * 3 * 3
+    assert result.totals["window_reads"] == 2 * elements
+    # sub, pow, div, mul, add on 45 elements; add eps and sqrt on the 9 of the 1×3×3 statistics
+    assert result.totals["elementwise"] == 5 * elements + 2 * 9

@@ -130,3 +130,13 @@ def test_layer_norm_last_axis_counts_the_last_axis_and_matches_numpy():
     mean, var = x.mean(-1, keepdims=True), x.var(-1, keepdims=True)
     expected = (x - mean) / np.sqrt(var + 1e-6) * params["scale"] + params["shift"]
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_reduce_keeps_or_drops_axes_and_reads_every_element():
+    analysis, sums = run("- reduce: {op: mean, axes: [0]}", "6x4x5", batch=2)
+    assert out(analysis) == (1, 4, 5)
+    assert int(sums["window_reads"][0]) == 2 * 6 * 4 * 5
+    analysis, _ = run("- reduce: {op: sum, axes: [1, 2], keepdims: false}", "6x4x5")
+    assert out(analysis) == (6,)
+    with pytest.raises(ArchcalcError, match="not distinct axes"):
+        run("- reduce: {op: max, axes: [3]}", "6x4x5")

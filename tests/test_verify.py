@@ -86,6 +86,10 @@ LAYER_CASES = [
 - fc_last_axis: {out: 5}
 - elementwise: {op: mul, constant: [5]}
 - layer_norm_last_axis
+- reduce: {op: mean, axes: [2]}
+- elementwise: {op: sub, from: [layer_norm_last_axis1, reduce1]}
+- reduce: {op: max, axes: [0], keepdims: false}
+- reshape: {shape: [4, 5, 1]}
 - elementwise: {op: erf}
 - permute: {dims: [2, 0, 1]}
 - reshape: {shape: [5, -1]}

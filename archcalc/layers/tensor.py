@@ -284,6 +284,51 @@ class Elementwise(Layer):
 
 
 @register
+class Reduce(Layer):
+    """The mean, maximum, minimum or sum over some axes of each sample (ONNX ``ReduceMean`` …).
+
+    ``axes`` count from 0 after the batch axis; ``keepdims`` keeps them with size 1. Over the
+    spatial axes this is global pooling, which says more (``global_avgpool``); this is for the
+    rest, e.g. a LayerNorm written out as ReduceMean over channels, Sub, Pow, ReduceMean, … .
+    Every input element is read once: counted as window reads, as global pooling is.
+    Example: ``reduce: {op: mean, axes: [0]}``.
+    """
+
+    type_name = "reduce"
+    family = "pool"
+    free_of = frozenset({"params", "macs"})
+    keys = {
+        "op": Key(choice("mean", "max", "min", "sum"), doc="the reduction"),
+        "axes": Key(axis_list, doc="the axes reduced (0 = the first axis after the batch)"),
+        "keepdims": Key(boolean, True, "keep the reduced axes with size 1"),
+    }
+
+    def output_shape(self, inputs):
+        (shape,) = inputs
+        if not self.axes or any(not 0 <= a < len(shape) for a in self.axes) or len(set(self.axes)) != len(self.axes):
+            raise rule_error("E203", f"reduce axes {list(self.axes)} are not distinct axes of {show_shape(shape)}")
+        one = np.ones_like(shape[0])
+        kept = tuple(one if a in self.axes else d for a, d in enumerate(shape))
+        if self.keepdims:
+            return kept
+        remaining = tuple(d for a, d in enumerate(shape) if a not in self.axes)
+        if not remaining:
+            raise rule_error("E203", "reduce: dropping every axis leaves no per-sample tensor; set keepdims: true")
+        return remaining
+
+    def other_ops(self, inputs, output):
+        return {"window_reads": elements(inputs[0])}
+
+    def describe(self):
+        return f"{self.op} over {','.join(map(str, self.axes))}"
+
+    def forward(self, inputs, params):
+        function = {"mean": np.mean, "max": np.max, "min": np.min, "sum": np.sum}[self.op]
+        axes = tuple(a + 1 for a in self.axes)
+        return function(inputs[0], axis=axes, keepdims=self.keepdims).astype(FLOAT, copy=False), 0
+
+
+@register
 class Opaque(Layer):
     """A placeholder for an operation archcalc cannot count, with the output shape it is known to
     have (``archcalc import --allow-unsupported``): its cost is unknown, so it is not counted —
