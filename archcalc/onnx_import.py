@@ -420,8 +420,13 @@ def import_onnx(path: str, input_shape: tuple | None = None, allow_unsupported: 
         if math.prod(tensor.dims) <= SMALL and tensor.data_location != onnx.TensorProto.EXTERNAL:
             data = onnx.numpy_helper.to_array(tensor)
         values[name] = Value(tuple(tensor.dims), data=data)
-    folded = _fold(onnx, nodes, values, shapes, opset, path)
-    if folded:
+    # Folding a constant can make a shape known that a Shape node then folds: alternate until done.
+    folded: dict = {}
+    while True:
+        found = _fold(onnx, nodes, values, shapes, opset, path)
+        if not found:
+            break
+        folded.update(found)
         skeleton = _skeleton(onnx, model, nodes, entry.name, full_input, folded)
         shapes = _infer(onnx, skeleton, path)
     del skeleton
@@ -500,6 +505,8 @@ def _fold(onnx, nodes, values: dict, shapes: dict, opset: int, path: str) -> dic
     for node in nodes:
         if node.op_type in _RANDOM or node.domain not in ("", "ai.onnx"):
             continue
+        if all(name in values and values[name].constant for name in node.output if name):
+            continue   # folded in an earlier pass
         feeds = [values.get(name) for name in node.input if name]
         if node.op_type in ("Shape", "Size") and node.input:
             source = feeds[0].shape if feeds[0] is not None and feeds[0].constant else shapes.get(node.input[0])
@@ -520,14 +527,11 @@ def _fold(onnx, nodes, values: dict, shapes: dict, opset: int, path: str) -> dic
         outputs = None
         if all(f.data is not None for f in feeds):
             try:
-                from onnx.reference import ReferenceEvaluator  # only when there is something to evaluate
-
-                evaluator = ReferenceEvaluator(node, opsets={"": opset})
                 arguments = {name: f.data for name, f in zip([n for n in node.input if n], feeds)}
-                outputs = evaluator.run(None, arguments)
-            except Exception as error:
-                raise _fail("E108", path, f"cannot evaluate constant {node.op_type}: {_first_line(error)}",
-                            node.name or node.op_type) from None
+                outputs = _evaluate(onnx, node, arguments, opset)
+            except Exception:
+                # Still a constant, known by its inferred shape; a rule needing its value says so.
+                outputs = None
         for position, name in enumerate(node.output):
             if not name:
                 continue
@@ -540,11 +544,27 @@ def _fold(onnx, nodes, values: dict, shapes: dict, opset: int, path: str) -> dic
             else:
                 dims = shapes.get(name)
             values[name] = Value(tuple(dims) if dims is not None else None, data=data)
-            elem = onnx.helper.np_dtype_to_tensor_dtype(outputs[position].dtype) if outputs is not None \
-                else onnx.TensorProto.FLOAT
+            elem = onnx.helper.np_dtype_to_tensor_dtype(np.asarray(outputs[position]).dtype) \
+                if outputs is not None else onnx.TensorProto.FLOAT
             if dims is not None and all(d is not None for d in dims):
                 folded[name] = (data, tuple(dims), elem)
     return folded
+
+
+def _evaluate(onnx, node, arguments: dict, opset: int) -> list:
+    """Run one node on NumPy arrays with ONNX's reference evaluator, at the model's opset (a node is
+    wrapped in a one-node model: the evaluator honours an opset only for a whole model)."""
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator  # only when there is something to evaluate
+
+    inputs = [helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.asarray(value).dtype),
+                                            np.asarray(value).shape) for name, value in arguments.items()]
+    outputs = [helper.make_empty_tensor_value_info(name) for name in node.output if name]
+    graph = helper.make_graph([node], "constant", inputs, outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    results = ReferenceEvaluator(model).run(None, arguments)
+    by_name = dict(zip([name for name in node.output if name], results))
+    return [by_name.get(name) for name in node.output]
 
 
 # ---- rules: one function per op type ----

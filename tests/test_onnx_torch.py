@@ -432,3 +432,27 @@ def test_import_exports_a_torch_module_in_one_step(tmp_path, monkeypatch):
     assert int(sums["macs"][0]) == 4 * 36 * 27 + 144 * 5
     missing = CliRunner().invoke(main, ["import", "--torch", "my_networks:small"])
     assert missing.exit_code == 2 and "--input" in missing.output
+
+
+class Mixed(nn.Module):
+    """Ops whose ONNX form changed between opsets: Clip (bounds as inputs from 11), Split (sizes as an
+    input from 13), Pad, Squeeze and ReduceMean (axes as inputs from 13 and 18)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.branch = nn.Conv2d(4, 4, 3, padding=1, groups=4)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.conv(nn.functional.pad(x, (1, 2, 0, 1))))
+        left, right = x.chunk(2, dim=1)
+        x = channel_shuffle(torch.cat([left, self.branch(right)], 1), 2)
+        pooled = x.mean([2, 3], keepdim=True)
+        return self.fc(pooled.squeeze(3).squeeze(2))
+
+
+@pytest.mark.parametrize("opset", [11, 13, 18, 21])
+def test_ops_across_opsets(tmp_path, opset):
+    check_network(Mixed(), (3, 12, 11), tmp_path, opset=opset,
+                  expect_types={"zeropad", "relu6", "slice", "channel_shuffle", "global_avgpool", "fc"})
