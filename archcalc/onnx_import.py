@@ -27,7 +27,9 @@ an error, never a silently different number.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1398,8 +1400,6 @@ class _Walk:
         return [layer for layer in self.layers if layer["name"] in needed]
 
     def document(self, name: str, sample: tuple, model) -> str:
-        import yaml
-
         layers = self._prune()
         outputs = {self.values[o].layer for o in self.graph_outputs if o in self.values}
         producer = f"{model.producer_name} {model.producer_version}".strip()
@@ -1421,17 +1421,41 @@ class _Walk:
                 settings["from"] = layer["sources"][0] if len(layer["sources"]) == 1 else layer["sources"]
             if layer["name"] in outputs and position != len(layers) - 1:
                 settings["output"] = True
-            flow = yaml.safe_dump(settings, default_flow_style=True, width=10**6, sort_keys=False).strip()
-            lines.append(f"  - {layer['type']}: {flow}")
+            lines.append(f"  - {layer['type']}: {_flow(settings)}")
             previous = layer["name"]
         self.kept = layers
         return "\n".join(lines) + "\n"
 
 
-def _scalar(text: str) -> str:
-    import yaml
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+#: Words YAML 1.1 (PyYAML) reads as booleans or null.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
-    return yaml.safe_dump(text, default_style=None, width=10**6).strip().removesuffix("\n...").strip()
+
+def _flow(value) -> str:
+    """A value in YAML flow style, for the few kinds a layer's settings hold (PyYAML's dumper is
+    a tenth of a second per hundred layers)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if e and "." not in mantissa:   # PyYAML reads 1e-06 as a string, 1.0e-06 as a number
+            text = f"{mantissa}.0e{exponent}"
+        return text
+    if isinstance(value, str):
+        return value if _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS else json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return "{" + ", ".join(f"{key}: {_flow(v)}" for key, v in value.items()) + "}"
+
+
+def _scalar(text: str) -> str:
+    return _flow(text)
 
 
 def _check_against_onnx(imported: Imported, walk: _Walk, path: str, sample: tuple) -> None:

@@ -488,3 +488,14 @@ def test_layer_norm_written_out_over_channels(tmp_path):
     assert result.totals["window_reads"] == 2 * elements
     # sub, pow, div, mul, add on 45 elements; add eps and sqrt on the 9 of the 1×3×3 statistics
     assert result.totals["elementwise"] == 5 * elements + 2 * 9
+
+
+@pytest.mark.parametrize("value", ["0", "1.0", "yes", "On", "null", "features.0.0", "a b", 'say "x"', "ü/ß:#",
+                                   "-lead", 1e-06, 0.0001, 1.5, 3.0, 2e10, 7, -3, True, False, None,
+                                   [1, [2, 3]], {"name": "0", "eps": 1e-05, "from": ["a", "b"]}])
+def test_flow_values_read_back_as_written(value):
+    import yaml
+
+    from archcalc.onnx_import import _flow
+
+    assert yaml.safe_load(_flow(value)) == value
