@@ -7,7 +7,7 @@ needs to know where its layer was written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 #: Every error code archcalc emits, with what it means. Codes are stable: CI logs and
 #: editors may match on them. E1xx file and YAML syntax, E2xx spec schema, E3xx shape
@@ -40,6 +40,8 @@ ERROR_CODES: dict[str, str] = {
     "E404": "block arguments do not match its parameters",
     "E405": "layer takes a different number of inputs",
     "E406": "two layers have the same name",
+    "E407": "specs include each other in a cycle",
+    "E408": "a block name is defined twice (by an include)",
     "W401": "layer output is never used",
     "E501": "pinned expectation does not hold",
     "E502": "budget exceeded",
@@ -99,9 +101,6 @@ class Problem:
     @classmethod
     def from_error(cls, error: ArchcalcError) -> "Problem":
         return cls(error.code, error.message, error.location, error.layer, error.severity)
-
-    def with_location(self, location: Location | None) -> "Problem":
-        return replace(self, location=location)
 
 
 def did_you_mean(word: str, choices) -> str:
