@@ -54,6 +54,10 @@ LAYER_CASES = [
         "relu", "relu6", "leaky_relu: {slope: 0.2}", "elu: {alpha: 0.5}", "sigmoid", "hard_sigmoid",
         "tanh", "silu", "hard_swish", "gelu")), (3, 4, 4), 2),
     ("softmax", "- flatten\n- fc: {out: 6}\n- softmax", (2, 3, 3), 2),
+    ("sample-norms-layer-scale", "- layer_norm\n- group_norm: {groups: 2}\n- instance_norm: {affine: true}\n"
+     "- layer_scale\n- flatten\n- layer_norm: {affine: false}\n- layer_scale", (4, 3, 3), 2),
+    ("gelu-tanh-mish-prelu", "- gelu: {approximate: tanh}\n- mish\n- prelu\n- prelu: {num_parameters: 3}",
+     (3, 4, 4), 2),
     ("views", "- dropout: {p: 0.2}\n- identity\n- flatten\n- dropout", (3, 2, 2), 1),
     ("zeropad", "- zeropad: {padding: [1, 2, 0, 3]}\n- zeropad: {padding: 1}", (2, 3, 3), 1),
     ("channel-shuffle", "- channel_shuffle: {groups: 3}", (6, 2, 2), 1),
@@ -110,6 +114,20 @@ LAYER_CASES = [
                            "- crop: {size: [3, 2]}\n- pixel_unshuffle: {factor: 1}\n"
                            "- conv: {out: 8, kernel: 1}\n- pixel_shuffle: {factor: 2}\n- pixel_unshuffle: {factor: 2}",
      (4, 7, 6), 2),
+    ("tensor-layers", """\
+- permute: {dims: [1, 2, 0]}
+- fc_last_axis: {out: 5}
+- elementwise: {op: mul, constant: [5]}
+- layer_norm_last_axis
+- reduce: {op: mean, axes: [2]}
+- elementwise: {op: sub, from: [layer_norm_last_axis1, reduce1]}
+- reduce: {op: max, axes: [0], keepdims: false}
+- reshape: {shape: [4, 5, 1]}
+- elementwise: {op: erf}
+- permute: {dims: [2, 0, 1]}
+- reshape: {shape: [5, -1]}
+- elementwise: {op: max, from: [reshape1, reshape1]}
+- opaque: {op: Custom, shape: [3, 2]}""", (3, 4, 4), 2),
     ("mul-squeeze-excite", """\
 - mul:
     - []
@@ -357,7 +375,13 @@ def small_input(spec):
     return native
 
 
-@pytest.mark.parametrize("name", list(catalog()))
+#: One small model per family runs in the default tier; the whole zoo in the slow tier.
+QUICK_VERIFY = {"lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "mobilenet_v2", "shufflenet_v2_x0_5",
+                "squeezenet1_0", "inception_naive"}
+
+
+@pytest.mark.parametrize("name", [name if name in QUICK_VERIFY else pytest.param(name, marks=pytest.mark.slow)
+                                  for name in catalog()])
 def test_every_shipped_spec_agrees_with_the_kernel(name):
     spec = catalog()[name]
     graph = spec.graph()
