@@ -29,7 +29,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ArchcalcError, Location, Problem, did_you_mean
+from .errors import MAX_REPORTED_ERRORS, ArchcalcError, Location, Problem, did_you_mean, each_error
 from .pipeline import analyse_spec
 from .spec import load_specs
 from .units import human, parse_quantity
@@ -303,7 +303,11 @@ def analyse_model(spec) -> ModelResult:
         expectations = expectations_of(spec)
         analysed = analyse_spec(spec)
     except ArchcalcError as error:
-        result.problems.append(Problem.from_error(error.located(result.location)))
+        errors = each_error(error.located(result.location))
+        result.problems += [Problem.from_error(e) for e in errors[:MAX_REPORTED_ERRORS]]
+        if len(errors) > MAX_REPORTED_ERRORS:
+            result.problems.append(Problem(errors[0].code, f"… and {len(errors) - MAX_REPORTED_ERRORS} more errors "
+                                                           f"in {result.name}", result.location))
         return result
     result.problems += [Problem.from_error(w) for w in analysed.graph.warnings]
     result.totals = {k: int(v[0]) for k, v in analysed.totals.items()}

@@ -184,7 +184,7 @@ class Multiply(_Join):
     """Element-wise product; a C×1×1 input scales each channel (squeeze-and-excitation)."""
 
     type_name = "mul"
-    aliases = ("multiply", "scale")
+    aliases = ("multiply",)
 
     def output_shape(self, inputs):
         largest = max(inputs, key=lambda s: int(np.max(elements(s))))
