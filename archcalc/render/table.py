@@ -91,8 +91,8 @@ def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: 
     if note is not None:
         parts.append(note)
     if hidden:
-        parts.append(Text(f"  {hidden} row{'s' if hidden > 1 else ''} without parameters, MACs or new memory "
-                          f"hidden; --all-layers shows {'them' if hidden > 1 else 'it'}.", style="dim"))
+        parts.append(Text(f"  {hidden} row{'s' if hidden > 1 else ''} with no parameters, MACs or new memory "
+                          f"{'are' if hidden > 1 else 'is'} hidden (--all-layers).", style="dim"))
     for index in range(len(configs)):
         parts.append(_totals_block(result, fmt, index, multi))
     return Group(*parts)
