@@ -151,12 +151,11 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, ex
     elif fmt == "markdown":
         _echo(formats.to_markdown(result, binary))
     else:
-        from .render.table import Formatter, make_console, show, summary_table
+        from .render.table import Formatter, fit_width, show, summary_table
 
         for warning in result.graph.warnings:
             click.echo(str(warning), err=True)
-        console = make_console()
-        show(console, summary_table(result, Formatter(exact, binary), console.fit_width, all_layers, weights_only))
+        show(summary_table(result, Formatter(exact, binary), fit_width(), all_layers, weights_only))
 
 
 @main.command()
@@ -179,10 +178,9 @@ def compare(models, batch, dtype, fmt, exact, binary):
     elif fmt == "markdown":
         _echo(formats.compare_markdown(results))
     else:
-        from .render.table import Formatter, compare_table, make_console, show
+        from .render.table import Formatter, compare_table, fit_width, show
 
-        console = make_console()
-        show(console, compare_table(results, Formatter(exact, binary), console.fit_width))
+        show(compare_table(results, Formatter(exact, binary), fit_width()))
 
 
 @main.command(name="list")
@@ -197,10 +195,9 @@ def list_models(fmt):
     if fmt == "json":
         _echo(formats.to_json(entries))
         return
-    from .render.table import list_table, make_console, show
+    from .render.table import fit_width, list_table, show
 
-    console = make_console()
-    show(console, list_table(entries, console.fit_width))
+    show(list_table(entries, fit_width()))
 
 
 @main.command()
@@ -228,7 +225,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     from .engine import Config
     from .render import formats
     from .render import verify as report
-    from .render.table import make_console, show
+    from .render.table import fit_width, make_console, show
     from .spec import parse_shape
     from .verify import available_memory
     from .verify import verify as run
@@ -262,7 +259,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     else:
         for warning in graph.warnings:
             click.echo(str(warning), err=True)
-        show(console, report.verify_table(results[0], titles[0], console.fit_width))
+        show(report.verify_table(results[0], titles[0], fit_width()))
     ctx.exit(0 if all(r.ok for r in results) else 1)
 
 
