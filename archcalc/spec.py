@@ -711,16 +711,30 @@ class _Compiler:
             elif spec_key.required:
                 raise _error("E204", f"{cls.type_name} needs '{key}' ({spec_key.doc})", key_where,
                              self._full(scope, name))
+        for key in cls.reference_keys:  # like: LAYER reads that layer's shape: a further input
+            if values.get(key) is not None:
+                inputs = [*inputs, self._reference(values[key], args, key, scope, name)]
         low, high = cls.arity
         if len(inputs) < low or (high is not None and len(inputs) > high):
             expected = f"{low}" if low == high else f"at least {low}"
             raise _error("E405", f"{cls.type_name} takes {expected} input(s), got {len(inputs)}", where,
                          self._full(scope, name))
-        if cls.type_name in JOIN_TYPES and len(inputs) < 2:
+        if cls.joins and len(inputs) < 2:
             self.errors.append(_error("E405", f"{cls.type_name} joins two or more inputs (from: [a, b], or a list of "
                                               f"branches), got {len(inputs)}; alone it would change nothing",
                                       where, self._full(scope, name)))
         return self._add(scope, name, cls(**values), inputs, where)
+
+    def _reference(self, reference, args, key, scope, name) -> int:
+        """The node a ``like:`` key names: 'input' is the network's input."""
+        index = 0 if reference == "input" else scope.resolve(reference)
+        if index is None:
+            index = self.full_names.get(reference)
+        if index is None:
+            where = args.value_location(key) if isinstance(args, Mapping) and key in args else None
+            raise _error("E401", f"'{key}' names '{reference}', which is not defined before this layer"
+                                 f"{did_you_mean(reference, scope.known_names())}", where, self._full(scope, name))
+        return index
 
     def _default(self, cls, key):
         """Spec-level defaults: per layer type (defaults: {conv: {bias: false}}) or for any type."""
