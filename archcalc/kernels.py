@@ -625,12 +625,8 @@ _ERFC_COEFFS = (
 )  # fmt: skip
 
 
-def _gelu_erf(x, out):
-    """``0.5·x·erfc(−x/√2)`` as ``max(x, 0) − 0.5·|x|·erfc(|x|/√2)`` (erfc(−a) = 2 − erfc(a)): the
-    tail term is a product, so negative inputs keep their relative precision, and no per-element
-    select is needed (NumPy's masked ufuncs cost more than the whole polynomial)."""
-    magnitude = np.abs(x)
-    a = magnitude * FLOAT(np.sqrt(0.5))
+def _erfc_of_magnitude(a):
+    """erfc(a) for a ≥ 0 (a float32 array, overwritten): the Chebyshev fit, Horner in place."""
     t = a * FLOAT(0.5)
     t += FLOAT(1)
     np.reciprocal(t, out=t)
@@ -642,11 +638,26 @@ def _gelu_erf(x, out):
     a *= a
     poly -= a
     np.exp(poly, out=poly)
-    poly *= t                       # erfc(|x|/√2)
+    poly *= t
+    return poly
+
+
+def _erfc(z):
+    """Complementary error function of a float32 array, without SciPy (erfc(−a) = 2 − erfc(a))."""
+    tail = _erfc_of_magnitude(np.abs(z))
+    return np.where(z >= 0, tail, FLOAT(2) - tail)
+
+
+def _gelu_erf(x, out):
+    """``0.5·x·erfc(−x/√2)`` as ``max(x, 0) − 0.5·|x|·erfc(|x|/√2)`` (erfc(−a) = 2 − erfc(a)): the
+    tail term is a product, so negative inputs keep their relative precision, and no per-element
+    select is needed (NumPy's masked ufuncs cost more than the whole polynomial)."""
+    magnitude = np.abs(x)
+    tail = _erfc_of_magnitude(magnitude * FLOAT(np.sqrt(0.5)))
     magnitude *= FLOAT(0.5)
-    poly *= magnitude
+    tail *= magnitude
     np.maximum(x, FLOAT(0), out=out)
-    out -= poly
+    out -= tail
 
 
 def _gelu_tanh(x, out):
