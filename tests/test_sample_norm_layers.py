@@ -88,6 +88,14 @@ def test_layer_scale_and_prelu_counts(rank):
     assert facts(layer("gelu", approximate="tanh"), shape) == (shape, 0, 0, 0, {"elementwise": size(shape)})
 
 
+def test_learned_factors_are_params_not_weights():
+    """The lectures' weights count conv and fc weights only: normalisation, γ and slopes are not."""
+    for item in (layer("layer_norm"), layer("group_norm", groups=2), layer("instance_norm", affine=True),
+                 layer("layer_scale"), layer("prelu", num_parameters="channels")):
+        row = analyze(graph_of(item), [Config((4, 3, 3))]).rows[1]
+        assert int(row.params.trainable[0]) > 0 and int(row.params.weights[0]) == 0, item
+
+
 def test_shape_errors():
     with pytest.raises(ArchcalcError) as error:
         facts(layer("group_norm", groups=5), (12, 4, 4))
