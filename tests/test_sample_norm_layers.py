@@ -130,21 +130,21 @@ def test_errors_in_a_spec_are_located():
 
 
 def test_aliases_and_written_forms():
+    """Keras's names and the short forms; PyTorch's class names (LayerNorm, GroupNorm, PReLU, …) are the
+    type names once case and underscores are ignored."""
     spec = spec_from_text("""\
         name: t
         input: 8x4x4
         layers:
-          - layernorm: {eps: 1.0e-6}
-          - groupnorm: {groups: 2}
-          - instancenorm: {affine: true}
-          - layerscale: {init: 0.1}
-          - hardswish
-          - hardsigmoid
+          - layer_normalization: {eps: 1.0e-6}
+          - group_normalization: {groups: 2}
           - hard_silu
+          - hswish
+          - hsigmoid
           - swish
         """)
     assert [n.type_name for n in spec.graph().nodes[1:]] == [
-        "layer_norm", "group_norm", "instance_norm", "layer_scale", "hard_swish", "hard_sigmoid", "hard_swish", "silu"]
+        "layer_norm", "group_norm", "hard_swish", "hard_swish", "hard_sigmoid", "silu"]
 
 
 # ---- the NumPy forward agrees with the engine, in every rank ----

@@ -101,6 +101,10 @@ class LocalResponseNorm(Layer):
 
 STATISTICS_OPS = 5
 AFFINE_OPS = 2
+#: The other-op label these layers produce, with what it counts (the same words as every other
+#: normalisation layer's: a label has one meaning).
+NORMALIZATION = {"normalization": "normalisation arithmetic at inference: per element, batch norm 2, LRN its "
+                                  "window size, layer/group/instance norm 5 (+2 when affine)"}
 
 
 class _SampleNorm(Layer):
@@ -108,6 +112,7 @@ class _SampleNorm(Layer):
 
     family = "norm"
     free_of = frozenset({"macs"})
+    other_op_labels = NORMALIZATION
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -126,7 +131,7 @@ class _SampleNorm(Layer):
         channels = input_shapes[0][0]
         return {"scale": 1 + uniform(rng, (channels,), 0.5), "shift": uniform(rng, (channels,), 0.1)}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"eps {self.eps:g}"
 
 
@@ -142,7 +147,7 @@ class LayerNorm(_SampleNorm):
     """
 
     type_name = "layer_norm"
-    aliases = ("layernorm", "layer_normalization")
+    aliases = ("layer_normalization",)     # Keras; LayerNorm is the type name without case and underscores
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
@@ -162,7 +167,7 @@ class GroupNorm(_SampleNorm):
     """
 
     type_name = "group_norm"
-    aliases = ("groupnorm", "group_normalization")
+    aliases = ("group_normalization",)
     keys = {
         "groups": Key(positive_int, doc="number of channel groups; must divide the channels"),
         "eps": Key(number, 1e-5, "added to the variance"),
@@ -177,7 +182,7 @@ class GroupNorm(_SampleNorm):
             raise rule_error("E304", f"group_norm: {bad} channels are not divisible by groups={self.groups}")
         return shape
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.groups} groups"
 
     def forward(self, inputs, params):
@@ -196,7 +201,8 @@ class InstanceNorm(_SampleNorm):
     """
 
     type_name = "instance_norm"
-    aliases = ("instancenorm",)
+    #: PyTorch's class names, each checking the input's spatial rank.
+    rank_aliases = {"instance_norm1d": (1,), "instance_norm2d": (2,), "instance_norm3d": (3,)}
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, False, "learn a scale and shift per channel (PyTorch's default: no)"),

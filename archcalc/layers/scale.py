@@ -22,11 +22,11 @@ class LayerScale(Layer):
     """
 
     type_name = "layer_scale"
-    aliases = ("layerscale",)
     family = "norm"
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
     free_of = frozenset({"macs"})
+    other_op_labels = {"elementwise": "activation functions and layer scale, one per output element (3 for softmax)"}
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -37,7 +37,7 @@ class LayerScale(Layer):
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"init {self.init:g}"
 
     def init_params(self, input_shapes, rng):
