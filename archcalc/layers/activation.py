@@ -16,11 +16,16 @@ from .base import Key, Layer, ParamCounts, choice, elements, number, positive_in
 from .runtime import uniform
 
 
+#: The other-op label activations produce, with what it counts (layer scale shares it).
+ELEMENTWISE = {"elementwise": "activation functions, one per output element (3 for softmax)"}
+
+
 class _Activation(Layer):
     family = "activation"
     storage = IN_PLACE
     keys = {}
     free_of = frozenset({"params", "macs"})
+    other_op_labels = ELEMENTWISE
 
     def output_shape(self, inputs):
         return inputs[0]

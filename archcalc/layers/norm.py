@@ -101,10 +101,9 @@ class LocalResponseNorm(Layer):
 
 STATISTICS_OPS = 5
 AFFINE_OPS = 2
-#: The other-op label these layers produce, with what it counts (the same words as every other
-#: normalisation layer's: a label has one meaning).
-NORMALIZATION = {"normalization": "normalisation arithmetic at inference: per element, batch norm 2, LRN its "
-                                  "window size, layer/group/instance norm 5 (+2 when affine)"}
+#: The other-op label these layers produce, with what it counts. A label has one meaning for every
+#: type that produces it, so the words are batch norm's; docs/conventions.md gives each type's cost.
+NORMALIZATION = {"normalization": "batch norm / LRN arithmetic at inference"}
 
 
 class _SampleNorm(Layer):

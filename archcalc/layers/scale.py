@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import kernels
 from ..conventions import NEW
+from .activation import ELEMENTWISE
 from .base import Key, Layer, ParamCounts, elements, number, register
 from .runtime import uniform
 
@@ -26,7 +27,7 @@ class LayerScale(Layer):
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
     free_of = frozenset({"macs"})
-    other_op_labels = {"elementwise": "activation functions and layer scale, one per output element (3 for softmax)"}
+    other_op_labels = ELEMENTWISE   # one multiply per element, counted as an activation's op is
 
     def output_shape(self, inputs):
         return inputs[0]
