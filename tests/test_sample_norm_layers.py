@@ -75,6 +75,8 @@ def test_instance_norm_counts_and_pytorch_default(rank):
     shape = SHAPES[rank]
     assert facts(layer("instance_norm"), shape) == (shape, 0, 0, 0, {"normalization": 5 * size(shape)})
     assert facts(layer("instance_norm", affine=True), shape)[1] == 24
+    assert facts(layer("instance_norm", track_running_stats=True), shape) == (
+        shape, 0, 24, 0, {"normalization": 2 * size(shape)})          # BN-like at inference: x·a + b
 
 
 @pytest.mark.parametrize("rank", SHAPES)
@@ -151,7 +153,8 @@ def test_aliases_and_written_forms():
 
 CHAIN = [("layer_norm", {}), ("group_norm", {"groups": 3}), ("layer_scale", {}), ("prelu", {}),
          ("prelu", {"num_parameters": "channels"}), ("gelu", {"approximate": "tanh"}), ("mish", {}),
-         ("instance_norm", {"affine": True}), ("instance_norm", {})]
+         ("instance_norm", {"affine": True}), ("instance_norm", {}),
+         ("instance_norm", {"track_running_stats": True})]
 
 
 @pytest.mark.parametrize("rank", SHAPES)
@@ -229,6 +232,22 @@ def test_instance_norm_is_pytorch_instance_norm(rank, affine):
     module = copy_affine(module_type(12, affine=affine), params).eval()
     assert module_type(12).affine is False      # the default archcalc follows
     compare(ours, module, x, facts(item, shape)[1])
+
+
+@pytest.mark.parametrize("rank", FEATURE_MAPS)
+@pytest.mark.parametrize("affine", [True, False])
+def test_instance_norm_with_running_statistics_is_pytorchs_at_inference(rank, affine):
+    shape = SHAPES[rank]
+    item = layer("instance_norm", affine=affine, track_running_stats=True)
+    x, params, ours = run(item, shape)
+    module_type = {2: nn.InstanceNorm1d, 3: nn.InstanceNorm2d, 4: nn.InstanceNorm3d}[len(shape)]
+    module = copy_affine(module_type(12, affine=affine, track_running_stats=True), params).eval()
+    module.running_mean.copy_(torch.from_numpy(params["running_mean"]))
+    module.running_var.copy_(torch.from_numpy(params["running_var"]))
+    compare(ours, module, x, facts(item, shape)[1])
+    running = {name: b.numel() for name, b in module.named_buffers() if name != "num_batches_tracked"}
+    assert facts(item, shape)[2] == sum(running.values()) == 24    # mean and var, 12 each (the batch
+    # counter is not counted, as for batch norm: docs/conventions.md)
 
 
 @pytest.mark.parametrize("rank", SHAPES)
