@@ -132,21 +132,46 @@ def test_errors_in_a_spec_are_located():
 
 
 def test_aliases_and_written_forms():
-    """Keras's names and the short forms; PyTorch's class names (LayerNorm, GroupNorm, PReLU, …) are the
-    type names once case and underscores are ignored."""
+    """PyTorch's and Keras's class names, and the short forms (case and underscores are ignored)."""
     spec = spec_from_text("""\
         name: t
         input: 8x4x4
         layers:
-          - layer_normalization: {eps: 1.0e-6}
-          - group_normalization: {groups: 2}
+          - LayerNorm: {eps: 1.0e-6}
+          - LayerNormalization
+          - GroupNorm: {groups: 2}
+          - GroupNormalization: {groups: 4}
+          - InstanceNorm2d: {affine: true}
+          - LayerScale: {init: 0.1}
+          - PReLU
+          - GELU: {approximate: tanh}
+          - Mish
+          - Hardswish
           - hard_silu
-          - hswish
-          - hsigmoid
+          - Hardsigmoid
+          - SiLU
           - swish
+          - ELU
         """)
     assert [n.type_name for n in spec.graph().nodes[1:]] == [
-        "layer_norm", "group_norm", "hard_swish", "hard_swish", "hard_sigmoid", "silu"]
+        "layer_norm", "layer_norm", "group_norm", "group_norm", "instance_norm", "layer_scale", "prelu", "gelu",
+        "mish", "hard_swish", "hard_swish", "hard_sigmoid", "silu", "silu", "elu"]
+
+
+@pytest.mark.parametrize("written, shape, ok", [
+    ("InstanceNorm1d", "4x9", True), ("InstanceNorm2d", "4x3x3", True), ("instance_norm3d", "4x2x3x3", True),
+    ("InstanceNorm1d", "4x3x3", False), ("InstanceNorm2d", "4x2x3x3", False), ("InstanceNorm3d", "4x9", False),
+])
+def test_instance_norm_rank_aliases_check_the_input(written, shape, ok):
+    spec = spec_from_text(f"name: t\ninput: {shape}\nlayers:\n  - {written}\n")
+    dims = tuple(int(d) for d in shape.split("x"))
+    if ok:
+        assert analyze(spec.graph(), [Config(dims)]).rows[1].output_shape[0][0] == 4
+        return
+    with pytest.raises(ArchcalcError) as error:
+        analyze(spec.graph(), [Config(dims)])
+    expected = {"1": "C×L", "2": "C×H×W", "3": "C×D×H×W"}[written[-2]]
+    assert error.value.code == "E305" and f"expects a {expected}" in error.value.message
 
 
 # ---- the NumPy forward agrees with the engine, in every rank ----
@@ -353,3 +378,22 @@ def test_documented_examples_run(type_name):
         spec = spec_from_text(f"name: t\ninput: 64x4x4\nlayers:\n  - {example}\n")
         result = verify(spec.graph(), Config((64, 4, 4), 1))
         assert result.ok, example
+
+
+@pytest.mark.parametrize("shape", ["12", "12x9", "12x5x6", "12x3x4x5"])
+def test_a_spec_of_every_rank_verifies(shape):
+    """Written as a user would, at every input rank: the engine and the forward pass agree."""
+    maps = "" if "x" not in shape else "\n  - InstanceNorm: {affine: true, track_running_stats: true}\n  - instance_norm"
+    spec = spec_from_text(f"""\
+name: t
+input: {shape}
+layers:
+  - layer_norm: {{eps: 1.0e-6}}
+  - group_norm: {{groups: 3}}
+  - layer_scale
+  - prelu: {{num_parameters: channels}}
+  - gelu: {{approximate: tanh}}
+  - mish{maps}
+""")
+    result = verify(spec.graph(), Config(tuple(int(d) for d in shape.split("x")), 2))
+    assert [c.problem() for c in result.mismatches] == [] and result.ok

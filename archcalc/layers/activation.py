@@ -16,16 +16,16 @@ from .base import Key, Layer, ParamCounts, choice, elements, number, positive_in
 from .runtime import uniform
 
 
-#: The other-op label activations produce, with what it counts (layer scale shares it).
-ELEMENTWISE = {"elementwise": "activation functions, one per output element (3 for softmax)"}
+ELEMENTWISE = {"elementwise": "element-wise functions (activations, layer scale, element-wise ops with constants): "
+                              "one per output element (3 for softmax)"}
 
 
 class _Activation(Layer):
     family = "activation"
     storage = IN_PLACE
-    keys = {}
     free_of = frozenset({"params", "macs"})
     other_op_labels = ELEMENTWISE
+    keys = {}
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -103,7 +103,7 @@ class PReLU(_Activation):
     def param_counts(self, inputs):
         return ParamCounts(trainable=self._count(inputs[0]))
 
-    def describe(self, dims=None):
+    def describe(self, dims):
         return "per channel" if self.num_parameters != 1 else "shared"
 
     def init_params(self, input_shapes, rng):
@@ -120,8 +120,9 @@ class Softmax(Layer):
 
     type_name = "softmax"
     family = "activation"
-    keys = {}
     free_of = frozenset({"params", "macs"})
+    other_op_labels = ELEMENTWISE
+    keys = {}
 
     def output_shape(self, inputs):
         return inputs[0]

@@ -10,20 +10,29 @@ from .base import (Key, Layer, ParamCounts, boolean, elements, number, positive_
 from .runtime import uniform
 
 
+NORMALIZATION = {"normalization": "normalisation arithmetic at inference, per output element: batch norm 2, "
+                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine)"}
+
+
 @register
 class BatchNorm(Layer):
-    """Batch normalisation over channels (or features of a flat vector).
+    """Batch normalisation over channels (or features of a flat vector), any spatial rank.
 
     Trainable: scale and shift, 2 per channel when ``affine``; ``scale: false`` drops the scale
     (Keras ``BatchNormalization(scale=False)``: only the shift β is learned, 1 per channel).
     Buffers (not trainable): running mean and variance, 2 per channel. At inference it is
     x·a + b: 2 ops per element.
+    ``bn1d`` (a vector or C×L), ``bn2d`` and ``bn3d`` (PyTorch's ``BatchNorm2d``) also check the rank.
     Example: ``bn`` or ``bn: {eps: 0.001}`` or ``bn: {scale: false}``.
     """
 
     type_name = "bn"
-    aliases = ("batchnorm", "batch_norm", "batchnorm2d")
+    aliases = ("batchnorm", "batch_normalization")
+    rank_aliases = {"bn1d": (0, 1), "bn2d": (2,), "bn3d": (3,),
+                    "batchnorm1d": (0, 1), "batchnorm2d": (2,), "batchnorm3d": (3,)}
     family = "norm"
+    free_of = frozenset({"macs"})
+    other_op_labels = NORMALIZATION
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
@@ -70,6 +79,8 @@ class LocalResponseNorm(Layer):
     type_name = "lrn"
     aliases = ("norm", "local_response_norm")
     family = "norm"
+    free_of = frozenset({"params", "macs"})
+    other_op_labels = BatchNorm.other_op_labels
     keys = {
         "size": Key(positive_int, 5, "channels in the normalisation window"),
         "alpha": Key(number, 1e-4, "scale"),
@@ -89,7 +100,7 @@ class LocalResponseNorm(Layer):
         y = kernels.local_response_norm(as_map, self.size, self.alpha, self.beta, self.k)
         return y.reshape(x.shape), 0
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"size {self.size}"
 
 
@@ -101,9 +112,6 @@ class LocalResponseNorm(Layer):
 
 STATISTICS_OPS = 5
 AFFINE_OPS = 2
-#: The other-op label these layers produce, with what it counts. A label has one meaning for every
-#: type that produces it, so the words are batch norm's; docs/conventions.md gives each type's cost.
-NORMALIZATION = {"normalization": "batch norm / LRN arithmetic at inference"}
 
 
 class _SampleNorm(Layer):
@@ -146,7 +154,7 @@ class LayerNorm(_SampleNorm):
     """
 
     type_name = "layer_norm"
-    aliases = ("layer_normalization",)     # Keras; LayerNorm is the type name without case and underscores
+    aliases = ("layer_normalization",)
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
