@@ -119,3 +119,26 @@ def test_r2plus1d_keeps_the_3d_parameter_budget(model):
     mid = (64 * 64 * 27) // (64 * 9 + 3 * 64)          # 144
     assert result.shape("layer1.0/conv1.0/0") == (mid, 16, 56, 56)
     assert result.weights("layer1.0/conv1.0/0") + result.weights("layer1.0/conv1.0/3") == 144 * 64 * 9 + 64 * 144 * 3
+
+
+# ---- docs/reproductions.md quotes these figures --------------------------------------------
+
+ROWS = 5   # r3d_18, mc3_18, r2plus1d_18, s3d, m5
+
+
+def test_reproductions_table_quotes_archcalc():
+    """Every row of the section: archcalc's input, parameters and multiply-adds as printed."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "reproductions.md").read_text()
+    section = text.split("## Networks beyond 2-D image classification", 1)[1].split("\n## ", 1)[0]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("| ")]
+    rows = [r for r in rows if r[0] not in ("model",)]
+    assert len(rows) == ROWS
+    for name, shape, _, reference_params, params, reference_macs, macs, verdict in rows:
+        result = Result(resolve(name))
+        assert shape == "×".join(map(str, result.spec.input_shape())), name
+        assert (params, macs) == (f"{result.totals['params']:,}", f"{result.totals['macs']:,}"), name
+        assert params == reference_params and verdict == "✓", name
+        if not reference_macs.endswith(" G"):
+            assert reference_macs == macs, name
