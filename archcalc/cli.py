@@ -244,7 +244,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     results, titles, started = [], [], time.perf_counter()
     with report.LayerProgress(models=len(names) if all_models else None) as progress:
         for name in names:
-            spec = resolve(name, _parse_sets(sets))
+            spec = resolve(name, _parse_sets(sets), parse_shape(input_shape) if input_shape else None)
             graph = spec.graph()
             shape = parse_shape(input_shape) if input_shape else spec.input_shape()
             with progress.track(spec.name) as on_layer:
@@ -492,3 +492,33 @@ def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_
         except ArchcalcError:
             charts_missing = "The " + charts.INSTALL_MATPLOTLIB + "."
     _write(output, page.render(result, diagram_svg, diagram_missing, charts_svg, charts_missing))
+
+
+@main.command(name="import")
+@click.argument("path", metavar="MODEL.onnx", required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the spec here (default: stdout).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Fix the input's dimensions (needed where they are dynamic).")
+@click.option("--allow-unsupported", is_flag=True,
+              help="Proceed past ops archcalc cannot count: placeholders of their shape, listed in the spec's notes.")
+@click.option("--torch", "torch_factory", metavar="MODULE:FUNCTION",
+              help="Export the torch.nn.Module this function returns (needs PyTorch and --input) instead of reading a file.")
+def import_model(path, output, input_shape, allow_unsupported, torch_factory):
+    """Turn an ONNX file into a readable spec: layer names from the graph, the DAG through from:."""
+    import tempfile
+    from pathlib import Path
+
+    from .onnx_import import export_from_torch, import_onnx
+    from .spec import parse_shape
+
+    if bool(path) == bool(torch_factory) or (torch_factory and not input_shape):
+        raise ArchcalcError("E504", "name one MODEL.onnx, or --torch MODULE:FUNCTION with --input")
+    shape = parse_shape(input_shape) if input_shape else None
+    with tempfile.TemporaryDirectory() as directory:
+        source = export_from_torch(torch_factory, shape, directory) if torch_factory else path
+        imported = import_onnx(source, shape, allow_unsupported)
+    for op_type, node, reason in imported.unsupported:
+        click.echo(f"{path or torch_factory}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
+    if output:
+        Path(output).write_text(imported.text, encoding="utf-8")
+    else:
+        click.echo(imported.text, nl=False)

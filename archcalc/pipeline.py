@@ -111,7 +111,8 @@ def analyse(model, inputs=None, batches=(1,), dtype: str = "fp32", overrides: di
     every (input shape, batch) pair in one walk."""
     from .zoo import resolve
 
-    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides)
+    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides,
+                                                                                inputs[0] if inputs else None)
     return analyse_spec(spec, inputs, batches, dtype)
 
 
