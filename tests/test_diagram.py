@@ -129,3 +129,21 @@ def test_bad_spec_gives_the_located_error(tmp_path):
     path.write_text("input: 3x8x8\nlayers:\n  - conv: {out: 4, kernel: 9}\n")
     result = CliRunner().invoke(main, ["diagram", str(path)])
     assert result.exit_code == 2 and result.output.startswith(f"{path}:3:")
+
+
+def test_an_onnx_model_is_drawn_like_a_spec(tmp_path):
+    onnx = pytest.importorskip("onnx", reason="the onnx extra (pip install 'archcalc[onnx]') is not installed")
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = numpy_helper.from_array(np.zeros((8, 3, 3, 3), np.float32), "w")
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="relu")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                              [helper.make_tensor_value_info("r", TensorProto.FLOAT, None)], [weights])
+    path = tmp_path / "tiny.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    text = run("diagram", str(path), "--format", "mermaid").output
+    assert text.startswith("flowchart TB")
+    nodes_, edges = mermaid_counts(text)
+    assert len(nodes_) == 2 and len(edges) == 1  # input → conv (+ relu folded in)
+    assert '-->|"3×16×16"|' in text and "216 params · 55.3K MACs" in text  # 8·3·3·3; 16·16·216
