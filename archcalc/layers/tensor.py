@@ -16,7 +16,9 @@ import numpy as np
 
 from .. import kernels
 from ..conventions import VIEW
+from .activation import ELEMENTWISE
 from .norm import LayerNorm
+from .pool import WINDOW_READS
 from .base import (Key, Layer, ParamCounts, _show, boolean, choice, elements, optional, positive_int, product,
                    register, rule_error, show_shape)
 from .runtime import FLOAT, uniform, weights
@@ -65,7 +67,7 @@ class Permute(Layer):
                                      f"{len(shape)} axes of {show_shape(shape)}")
         return tuple(shape[d] for d in self.dims)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "(" + ",".join(map(str, self.dims)) + ")"
 
     def forward(self, inputs, params):
@@ -106,7 +108,7 @@ class Reshape(Layer):
                                      f"elements, shape {list(self.shape)} has {int(known)}")
         return tuple(np.full_like(total, d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "→" + "×".join(map(str, self.shape))
 
     def forward(self, inputs, params):
@@ -258,10 +260,12 @@ class Elementwise(Layer):
         count = math.prod(self.constant) if self.constant else 0
         return ParamCounts(trainable=count if count > 1 else 0)
 
+    other_op_labels = ELEMENTWISE
+
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
-    def describe(self):
+    def describe(self, dims=None):
         if self.constant is None:
             return self.op
         return f"{self.op} {'scalar' if not self.constant else '×'.join(map(str, self.constant))}"
@@ -316,10 +320,12 @@ class Reduce(Layer):
             raise rule_error("E203", "reduce: dropping every axis leaves no per-sample tensor; set keepdims: true")
         return remaining
 
+    other_op_labels = WINDOW_READS
+
     def other_ops(self, inputs, output):
         return {"window_reads": elements(inputs[0])}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op} over {','.join(map(str, self.axes))}"
 
     def forward(self, inputs, params):
@@ -350,7 +356,7 @@ class Opaque(Layer):
             raise rule_error("E203", f"opaque shape {list(self.shape)} needs sizes ≥ 1")
         return tuple(np.full_like(inputs[0][0], d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op}: not counted"
 
     def forward(self, inputs, params):
