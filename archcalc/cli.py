@@ -429,8 +429,7 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
         if sweep:
             result = analyse(models[0], _parse_sweep(sweep), batches, dtype.lower(), _parse_sets(sets))
             native = result.spec.input_shape()
-            figure = charts.sweep_chart(result.spec, result.analysis, result.totals,
-                                        native[1] if len(native) > 1 else None)
+            figure = charts.sweep_chart(result.spec, result.analysis, result.totals, native)
         else:
             result = analyse(models[0], _parse_inputs(input_shape), batches, dtype.lower(), _parse_sets(sets))
             figure = charts.per_layer_chart(result.spec, result.analysis)

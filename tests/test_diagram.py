@@ -147,3 +147,16 @@ def test_an_onnx_model_is_drawn_like_a_spec(tmp_path):
     nodes_, edges = mermaid_counts(text)
     assert len(nodes_) == 2 and len(edges) == 1  # input → conv (+ relu folded in)
     assert '-->|"3×16×16"|' in text and "216 params · 55.3K MACs" in text  # 8·3·3·3; 16·16·216
+
+
+@pytest.mark.parametrize("spec_text, edges", [
+    ("input: 3x100\nlayers:\n  - conv: {out: 16, kernel: 5}\n  - relu\n  - flatten\n  - fc: {out: 4}\n",
+     ["3×100", "1536"]),                                      # C×L: 16 channels × (100 − 5 + 1) = 1,536
+    ("input: 2x8x16x16\nlayers:\n  - conv: {out: 4, kernel: 3, padding: 1}\n  - maxpool: {kernel: 2}\n"
+     "  - flatten\n  - fc: {out: 10}\n", ["2×8×16×16", "4×8×16×16", "1024"]),   # C×D×H×W: 4·4·8·8 = 1,024
+])
+def test_shapes_of_every_rank_label_the_edges(tmp_path, spec_text, edges):
+    path = tmp_path / "net.yaml"
+    path.write_text(spec_text)
+    text = run("diagram", str(path), "--format", "dot").output
+    assert re.findall(r'-> \w+ \[label=" ([^"]+)"\]', text) == edges
