@@ -47,9 +47,10 @@ class Permute(Layer):
     """Reorder the axes of each sample (ONNX ``Transpose``, ``torch.permute`` without the batch axis).
 
     ``dims`` lists the input axes in their new order, counted from 0 after the batch axis:
-    ``permute: {dims: [1, 2, 0]}`` turns C×H×W into H×W×C (channels last, as ConvNeXt does before
-    its LayerNorm and Linear layers), ``[2, 0, 1]`` turns it back. The result is a new tensor
-    (ONNX's Transpose materialises it); no parameters, no arithmetic.
+    [1, 2, 0] turns C×H×W into H×W×C (channels last, as ConvNeXt does before its LayerNorm and
+    Linear layers), [2, 0, 1] turns it back. The result is a new tensor (ONNX's Transpose
+    materialises it); no parameters, no arithmetic.
+    Example: ``permute: {dims: [1, 2, 0]}``.
     """
 
     type_name = "permute"
@@ -79,7 +80,7 @@ class Reshape(Layer):
 
     ``shape`` is the per-sample shape; one entry may be -1 (whatever makes the count match).
     ``flatten`` is the common case and says more; this is for the rest, e.g. a channel shuffle
-    written out as reshape/permute/reshape. Example: ``reshape: {shape: [2, 58, 28, 28]}``.
+    written out as reshape/permute/reshape. Example: ``reshape: {shape: [2, 32, -1]}``.
     """
 
     type_name = "reshape"
@@ -221,7 +222,7 @@ class Elementwise(Layer):
     than one element counts as parameters — a file cannot tell a learned scale (ConvNeXt's layer
     scale) from a fixed one; a scalar is a constant, never a parameter. One element-wise op per
     output element, never MACs. Which operand comes first changes no count.
-    Example: ``elementwise: {op: mul, constant: [96, 1, 1]}``, ``elementwise: {op: erf}``.
+    Example: ``elementwise: {op: mul, constant: [64, 1, 1]}``, ``elementwise: {op: erf}``.
     """
 
     type_name = "elementwise"
