@@ -476,8 +476,10 @@ def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_
     from .render import diagram as drawing
     from .render import report as page
 
-    spec, analysis, totals = _unpacked(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype,
-                                           _parse_sets(sets))
+    from .pipeline import analyse
+
+    result = analyse(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype, _parse_sets(sets))
+    spec, analysis = result.spec, result.analysis
     diagram_svg, diagram_missing = None, "Diagram left out (--no-diagram)."
     if not no_diagram:
         try:
@@ -494,7 +496,7 @@ def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_
             charts_svg = charts.to_svg_text(charts.per_layer_chart(spec, analysis, width=12))
         except ArchcalcError:
             charts_missing = "The " + charts.INSTALL_MATPLOTLIB + "."
-    _write(output, page.render(spec, analysis, totals, diagram_svg, diagram_missing, charts_svg, charts_missing))
+    _write(output, page.render(result, diagram_svg, diagram_missing, charts_svg, charts_missing))
 
 
 @main.command(name="import")

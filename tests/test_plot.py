@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("matplotlib", reason="charts need the optional extra archcalc[plot] (matplotlib)")
 
-from archcalc import engine  # noqa: E402
+from archcalc import pipeline  # noqa: E402
 from archcalc.cli import main  # noqa: E402
 from archcalc.render import plot as charts  # noqa: E402
 from archcalc.zoo import resolve  # noqa: E402
@@ -99,13 +99,13 @@ def test_per_layer_bars_are_the_layers_numbers(tmp_path, figures):
 
 def test_sweep_is_one_engine_walk_and_plots_its_totals(tmp_path, figures, monkeypatch):
     walks = []
-    original = engine.analyze
+    original = pipeline.analyze
 
     def counted(graph, configs, dtype="fp32"):
         walks.append(len(configs))
         return original(graph, configs, dtype)
 
-    monkeypatch.setattr(engine, "analyze", counted)
+    monkeypatch.setattr(pipeline, "analyze", counted)  # the walk every command goes through
     path = tmp_path / "sweep.svg"
     assert run("plot", "resnet50", "--sweep", "3x128x128:3x640x640", "-o", str(path)).exit_code == 0
     assert walks == [17]  # 128, 160, …, 640 in one walk

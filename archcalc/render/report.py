@@ -158,10 +158,12 @@ def _picture(svg: str | None, missing: str, kind: str) -> str:
     return f'<div class="picture {kind}">{inline_svg(svg)}</div>'
 
 
-def render(spec, analysis, totals, diagram_svg: str | None, diagram_missing: str,
+def render(result, diagram_svg: str | None, diagram_missing: str,
            charts_svg: str | None, charts_missing: str) -> str:
-    """The page for configuration 0 of an analysis; pictures are SVG documents or None (with why)."""
-    summary = data.summary(spec, analysis, totals, 0)
+    """The page for configuration 0 of a :class:`~archcalc.pipeline.ModelAnalysis`; pictures are SVG
+    documents or None (with why)."""
+    spec, analysis = result.spec, result.analysis
+    summary = data.summary(result, 0)
     records = data.layer_records(analysis, 0)
     config = analysis.configs[0]
     setting = (f"Input {'×'.join(map(str, config.input_shape))}, batch {config.batch}, {analysis.dtype} "
@@ -187,7 +189,7 @@ def render(spec, analysis, totals, diagram_svg: str | None, diagram_missing: str
                      f'({_escape(accuracy.eval)}; {_escape(accuracy.source)})</p>')
     parts.append('<h2 id="totals">Totals</h2>')
     parts.append(_totals(summary))
-    notes = data.notes(analysis, totals, 0)
+    notes = data.notes(result.findings(0))
     if notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{_escape(n)}</li>" for n in notes) + "</ul>")
     parts.append('<p class="caption">MACs count conv and fc multiply-accumulates (1 MAC = 2 FLOPs); '
