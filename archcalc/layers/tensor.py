@@ -66,7 +66,7 @@ class Permute(Layer):
                                      f"{len(shape)} axes of {show_shape(shape)}")
         return tuple(shape[d] for d in self.dims)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "(" + ",".join(map(str, self.dims)) + ")"
 
     def forward(self, inputs, params):
@@ -107,7 +107,7 @@ class Reshape(Layer):
                                      f"elements, shape {list(self.shape)} has {int(known)}")
         return tuple(np.full_like(total, d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "→" + "×".join(map(str, self.shape))
 
     def forward(self, inputs, params):
@@ -262,7 +262,7 @@ class Elementwise(Layer):
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
-    def describe(self):
+    def describe(self, dims=None):
         if self.constant is None:
             return self.op
         return f"{self.op} {'scalar' if not self.constant else '×'.join(map(str, self.constant))}"
@@ -320,7 +320,7 @@ class Reduce(Layer):
     def other_ops(self, inputs, output):
         return {"window_reads": elements(inputs[0])}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op} over {','.join(map(str, self.axes))}"
 
     def forward(self, inputs, params):
@@ -351,7 +351,7 @@ class Opaque(Layer):
             raise rule_error("E203", f"opaque shape {list(self.shape)} needs sizes ≥ 1")
         return tuple(np.full_like(inputs[0][0], d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op}: not counted"
 
     def forward(self, inputs, params):
