@@ -1082,7 +1082,9 @@ def transpose(node):
     return [node.emit("permute", {"dims": [p - 1 for p in perm[1:]]})]
 
 
-_SLICE_AXES = ("channels", "height", "width")
+#: The slice layer's key for each axis of a per-sample shape of each rank.
+_SLICE_AXES = {1: ("channels",), 2: ("channels", "length"), 3: ("channels", "height", "width"),
+               4: ("channels", "depth", "height", "width")}
 
 
 def _axis_range(start: int, stop: int, size: int):
@@ -1107,13 +1109,13 @@ def slice_(node):
     for start, end, axis in zip(starts, ends, axes):
         axis %= rank
         size = sample[axis - 1] if axis else None
-        if axis == 0 or axis > len(_SLICE_AXES):
+        if axis == 0 or len(sample) not in _SLICE_AXES:
             raise Unsupported(f"slicing axis {axis}")
         begin = min(max(start + size if start < 0 else start, 0), size)
         stop = min(max(end + size if end < 0 else end, 0), size)
         if begin == 0 and stop == size:
             continue
-        settings[_SLICE_AXES[axis - 1]] = _axis_range(begin, stop, size)
+        settings[_SLICE_AXES[len(sample)][axis - 1]] = _axis_range(begin, stop, size)
     if not settings:
         return [node.emit("identity")]
     return [node.emit("slice", settings)]
@@ -1124,7 +1126,7 @@ def split(node):
     sample = node.sample(0)
     rank = len(sample) + 1
     axis = node.attr("axis", 0) % rank
-    if axis == 0 or axis > len(_SLICE_AXES):
+    if axis == 0 or len(sample) not in _SLICE_AXES:
         raise Unsupported(f"splitting axis {axis}")
     outputs = [o for o in node.proto.output]
     size = sample[axis - 1]
@@ -1139,7 +1141,7 @@ def split(node):
     emits, start = [], 0
     for output, length in zip(outputs, sizes):
         if output:
-            settings = {_SLICE_AXES[axis - 1]: _axis_range(start, start + length, size)}
+            settings = {_SLICE_AXES[len(sample)][axis - 1]: _axis_range(start, start + length, size)}
             emits.append(node.emit("slice", settings, output=output))
         start += length
     return emits
