@@ -499,3 +499,18 @@ def test_flow_values_read_back_as_written(value):
     from archcalc.onnx_import import _flow
 
     assert yaml.safe_load(_flow(value)) == value
+
+
+def test_channels_last_input_as_tensorflow_exports_it(tmp_path):
+    # tf2onnx: an N×H×W×C input, one Transpose to N×C×H×W, then the network; Gemm without transB.
+    nodes = [node("Transpose", ["x"], "t", perm=[0, 3, 1, 2]),
+             node("Conv", ["t", "w", "b"], "c", auto_pad="SAME_UPPER", strides=[2, 2]),
+             node("ReduceMean", ["c"], "m", axes=[2, 3], keepdims=0),
+             node("Gemm", ["m", "fw", "fb"], "y")]
+    result = Imported(save(tmp_path, nodes, [1, 9, 9, 3], {"w": (6, 3, 3, 3), "b": (6,), "fw": (6, 4), "fb": (4,)},
+                           opset=13))
+    assert result.types() == ["permute", "conv", "global_avgpool", "flatten", "fc"]
+    assert tuple(int(d[0]) for d in result.analysis.rows[0].output_shape) == (9, 9, 3)
+    # 'same' with stride 2 on 9: ceil(9/2) = 5
+    assert result.totals["macs"] == 6 * 5 * 5 * 3 * 9 + 6 * 4
+    assert result.totals["params"] == 6 * 27 + 6 + 24 + 4
