@@ -312,10 +312,10 @@ def test_missing_external_data(tmp_path):
 
 
 def test_file_beyond_the_protobuf_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    import archcalc.onnx_import as module
+    from archcalc.onnx_import import file
 
     path = save(tmp_path, [node("Relu", ["x"], "y")], [1, 3, 8, 8])
-    monkeypatch.setattr(module, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(file, "MAX_FILE_BYTES", 10)
     with pytest.raises(ArchcalcError) as error:
         import_onnx(path)
     assert error.value.code == "E106"
@@ -389,18 +389,18 @@ def test_several_outputs_and_unused_nodes(tmp_path):
 def test_a_rule_that_miscounts_is_caught_against_the_file(tmp_path, monkeypatch):
     """Every layer's shape is held to ONNX's shape inference and its parameters to the node's own
     constant operands: a wrong rule is an error (E110), never a different number."""
-    import archcalc.onnx_import as module
+    from archcalc.onnx_import import rules
 
     path = save(tmp_path, [node("Conv", ["x", "w", "b"], "y", pads=[1, 1, 1, 1])], [1, 3, 8, 8],
                 {"w": (4, 3, 3, 3), "b": (4,)})
-    original = module.RULES["Conv"]
+    original = rules.RULES["Conv"]
 
     def without_bias(n):
         emits = original(n)
         emits[0].settings["bias"] = False
         return emits
 
-    monkeypatch.setitem(module.RULES, "Conv", without_bias)
+    monkeypatch.setitem(rules.RULES, "Conv", without_bias)
     with pytest.raises(ArchcalcError) as error:
         import_onnx(path)
     assert error.value.code == "E110" and "hold 112" in error.value.message
@@ -410,7 +410,7 @@ def test_a_rule_that_miscounts_is_caught_against_the_file(tmp_path, monkeypatch)
         emits[0].settings.pop("padding")
         return emits
 
-    monkeypatch.setitem(module.RULES, "Conv", no_padding)
+    monkeypatch.setitem(rules.RULES, "Conv", no_padding)
     with pytest.raises(ArchcalcError) as error:
         import_onnx(path)
     assert error.value.code == "E110" and "4×6×6" in error.value.message and "4×8×8" in error.value.message
@@ -496,9 +496,9 @@ def test_layer_norm_written_out_over_channels(tmp_path):
 def test_flow_values_read_back_as_written(value):
     import yaml
 
-    from archcalc.onnx_import import _flow
+    from archcalc.onnx_import.walk import flow
 
-    assert yaml.safe_load(_flow(value)) == value
+    assert yaml.safe_load(flow(value)) == value
 
 
 def test_channels_last_input_as_tensorflow_exports_it(tmp_path):
