@@ -88,18 +88,26 @@ def output_size(size, kernel, stride=1, pad_before=0, pad_after=0, dilation=1, c
     return out - ((out - 1) * stride >= size + pad_before)
 
 
-def _pair(value, name):
-    pair = tuple(int(v) for v in value)
-    if len(pair) != 2 or min(pair) < 1:
-        raise ValueError(f"{name} must be two positive ints (h, w), got {value!r}")
-    return pair
+def _sizes(value, dims, name):
+    """One positive int per spatial axis: an int for every axis, or a sequence of ``dims``."""
+    values = (value,) * dims if np.ndim(value) == 0 else tuple(value)
+    values = tuple(int(v) for v in values)
+    if len(values) != dims or min(values) < 1:
+        raise ValueError(f"{name} must be {dims} positive int(s), one per spatial axis, got {value!r}")
+    return values
 
 
-def _padding4(value):
-    pad = tuple(int(v) for v in value)
-    if len(pad) != 4 or min(pad) < 0:
-        raise ValueError(f"padding must be four non-negative ints (top, bottom, left, right), got {value!r}")
-    return pad
+def _padding_pairs(value, dims):
+    """((before, after), ...) per spatial axis from an int, pairs, or the flat form
+    (before_0, after_0, before_1, after_1, ...) -- in 2-D (top, bottom, left, right)."""
+    if np.ndim(value) == 0:
+        flat = (int(value),) * (2 * dims)
+    else:
+        flat = tuple(int(v) for item in value for v in (item if np.ndim(item) else (item,)))
+    if len(flat) != 2 * dims or min(flat) < 0:
+        raise ValueError(f"padding must be {2 * dims} non-negative ints (before and after each of the {dims} "
+                         f"spatial axes), got {value!r}")
+    return tuple(zip(flat[0::2], flat[1::2]))
 
 
 def _float32(array, ndim, name):
@@ -109,49 +117,56 @@ def _float32(array, ndim, name):
     return array
 
 
-def _window_output_hw(h, w, kernel, stride, padding, dilation, ceil_mode, op):
-    top, bottom, left, right = padding
-    ho = output_size(h, kernel[0], stride[0], top, bottom, dilation[0], ceil_mode)
-    wo = output_size(w, kernel[1], stride[1], left, right, dilation[1], ceil_mode)
-    if ho < 1 or wo < 1:
-        raise ValueError(
-            f"{op}: input {h}x{w} with padding {padding} is smaller than the "
-            f"{dilation[0] * (kernel[0] - 1) + 1}x{dilation[1] * (kernel[1] - 1) + 1} window "
-            f"(output would be {ho}x{wo})"
-        )
-    return int(ho), int(wo)
+def _feature_map(array, name):
+    """float32 (N, C, *spatial) with 1 to 3 spatial axes."""
+    array = np.asarray(array, dtype=FLOAT)
+    if not 3 <= array.ndim <= 5:
+        raise ValueError(f"{name} must be (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {array.shape}")
+    return array
 
 
-def _padded_shape(x, padding):
-    top, bottom, left, right = padding
-    n, c, h, w = x.shape
-    return n, c, top + h + bottom, left + w + right
+def _window_output(spatial, kernel, stride, pads, dilation, ceil_mode, op):
+    """Output sizes per axis; refuses a window that does not fit the padded input."""
+    out = tuple(int(output_size(size, k, s, before, after, d, ceil_mode))
+                for size, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation))
+    if min(out) < 1:
+        window = "x".join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))
+        raise ValueError(f"{op}: input {'x'.join(map(str, spatial))} with padding {pads} is smaller than the "
+                         f"{window} window (output would be {'x'.join(map(str, out))})")
+    return out
 
 
-def _pad(x, padding, value, out=None):
-    """NCHW ``x`` with (top, bottom, left, right) borders of ``value``, in ``out`` if given;
+def _padded_shape(x, pads):
+    return x.shape[:2] + tuple(before + size + after for size, (before, after) in zip(x.shape[2:], pads))
+
+
+def _pad(x, pads, value, out=None):
+    """``x`` with (before, after) borders of ``value`` on each spatial axis, in ``out`` if given;
     ``x`` itself when there is no padding."""
-    top, _, left, _ = padding
-    if not any(padding):
+    if not any(before or after for before, after in pads):
         return x
-    h, w = x.shape[2:]
-    padded = np.empty(_padded_shape(x, padding), dtype=FLOAT) if out is None else out
-    padded[:, :, :top] = value
-    padded[:, :, top + h :] = value
-    padded[:, :, top : top + h, :left] = value
-    padded[:, :, top : top + h, left + w :] = value
-    padded[:, :, top : top + h, left : left + w] = x
+    padded = np.empty(_padded_shape(x, pads), dtype=FLOAT) if out is None else out
+    for axis, ((before, after), size) in enumerate(zip(pads, x.shape[2:]), start=2):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(0, before)
+        padded[tuple(index)] = value
+        index[axis] = slice(before + size, None)
+        padded[tuple(index)] = value
+    inner = tuple(slice(before, before + size) for (before, _), size in zip(pads, x.shape[2:]))
+    padded[(slice(None), slice(None)) + inner] = x
     return padded
 
 
-def _windows(padded, kernel, stride, dilation, out_hw):
-    """Read-only view ``(N, C, kh, kw, H_out, W_out)``: element [.., i, j, r, s] is the input
+def _windows(padded, kernel, stride, dilation, out):
+    """Read-only view ``(N, C, *kernel, *out)``: element [.., i, j, r, s] (in 2-D) is the input
     pixel under kernel tap (i, j) for output pixel (r, s)."""
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    view = sliding_window_view(padded, span, axis=(2, 3))  # (N, C, Hs, Ws, span_h, span_w)
-    view = view[:, :, : (ho - 1) * sh + 1 : sh, : (wo - 1) * sw + 1 : sw, ::dh, ::dw]
-    return view.transpose(0, 1, 4, 5, 2, 3)
+    dims = len(kernel)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    view = sliding_window_view(padded, spans, axis=tuple(range(2, 2 + dims)))  # (N, C, *starts, *spans)
+    view = view[(slice(None), slice(None))
+                + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride))
+                + tuple(slice(None, None, d) for d in dilation)]
+    return view.transpose(0, 1, *range(2 + dims, 2 + 2 * dims), *range(2, 2 + dims))
 
 
 def _view(array, shape):
@@ -204,80 +219,78 @@ def _conv_chunking(batch, out_rows, row_bytes, budget):
     return 1, max(1, budget // row_bytes)
 
 
-def conv2d(
-    x,
-    weight,
-    bias=None,
-    *,
-    stride=(1, 1),
-    padding=(0, 0, 0, 0),
-    dilation=(1, 1),
-    groups=1,
-    max_bytes=256 * 2**20,
-):
-    """2-D cross-correlation (PyTorch's ``conv2d``) with zero padding; returns ``(y, macs)``.
+def conv(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, max_bytes=256 * 2**20):
+    """Cross-correlation with zero padding in 1, 2 or 3 spatial dimensions (PyTorch's ``conv1d``,
+    ``conv2d``, ``conv3d``); returns ``(y, macs)``.
 
-    ``x`` is (N, C, H, W), ``weight`` (O, C // groups, kh, kw), ``bias`` (O,) or None. ``y`` is
-    (N, O, H_out, W_out) with sizes from :func:`output_size`. ``macs`` is the sum of M·N·K over
+    ``x`` is (N, C, *spatial), ``weight`` (O, C // groups, *kernel), ``bias`` (O,) or None.
+    ``stride`` and ``dilation`` are an int or one per axis; ``padding`` an int, (before, after)
+    pairs, or the flat form (before_0, after_0, ...) -- in 2-D (top, bottom, left, right).
+    ``y`` is (N, O, *out) with sizes from :func:`output_size`. ``macs`` is the sum of M·N·K over
     the matrix products actually run, which for this algorithm equals
-    N·O·H_out·W_out·(C/groups)·kh·kw. ``max_bytes`` caps the window matrix held at once; its
-    memory and the padded input's are kept between calls (per thread) for reuse.
+    N·O·∏out·(C/groups)·∏kernel. ``max_bytes`` caps the window matrix held at once; its memory
+    and the padded input's are kept between calls (per thread) for reuse.
 
-    >>> y, macs = conv2d(np.ones((1, 2, 5, 5), np.float32), np.ones((4, 2, 3, 3), np.float32),
-    ...                  padding=(1, 1, 1, 1))
+    >>> y, macs = conv(np.ones((1, 2, 5, 5), np.float32), np.ones((4, 2, 3, 3), np.float32),
+    ...                padding=(1, 1, 1, 1))
     >>> y.shape, macs, float(y[0, 0, 2, 2]), float(y[0, 0, 0, 0])
     ((1, 4, 5, 5), 1800, 18.0, 8.0)
     """
-    x = _float32(x, 4, "conv2d input")
-    weight = _float32(weight, 4, "conv2d weight")
-    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    padding = _padding4(padding)
-    n, c, h, w = x.shape
-    o, c_per_group, kh, kw = weight.shape
+    x = _feature_map(x, "conv input")
+    weight = _float32(weight, x.ndim, "conv weight")
+    dims = x.ndim - 2
+    stride, dilation = _sizes(stride, dims, "stride"), _sizes(dilation, dims, "dilation")
+    pads = _padding_pairs(padding, dims)
+    n, c, *spatial = x.shape
+    o, c_per_group, *kernel = weight.shape
     if groups < 1 or c % groups or o % groups:
-        raise ValueError(f"conv2d: groups={groups} must divide input channels {c} and output channels {o}")
+        raise ValueError(f"conv: groups={groups} must divide input channels {c} and output channels {o}")
     if c_per_group != c // groups:
         raise ValueError(
-            f"conv2d: weight expects {c_per_group} input channels per group, "
+            f"conv: weight expects {c_per_group} input channels per group, "
             f"input has {c} channels in {groups} group(s) = {c // groups} per group"
         )
     if bias is not None:
-        bias = _float32(bias, 1, "conv2d bias")
+        bias = _float32(bias, 1, "conv bias")
         if bias.shape != (o,):
-            raise ValueError(f"conv2d: bias must have shape ({o},), got {bias.shape}")
-    ho, wo = _window_output_hw(h, w, (kh, kw), stride, padding, dilation, False, "conv2d")
+            raise ValueError(f"conv: bias must have shape ({o},), got {bias.shape}")
+    out = _window_output(spatial, kernel, stride, pads, dilation, False, "conv")
 
-    out_per_group, k = o // groups, c_per_group * kh * kw
+    out_per_group, k = o // groups, c_per_group * int(np.prod(kernel))
+    out_size = int(np.prod(out))
     weight_matrices = weight.reshape(groups, out_per_group, k)
     bias_column = None if bias is None else bias.reshape(groups, out_per_group, 1)
-    y = np.empty((n, o, ho, wo), dtype=FLOAT)
-    y_matrices = _view(y, (n, groups, out_per_group, ho * wo))
+    y = np.empty((n, o, *out), dtype=FLOAT)
+    y_matrices = _view(y, (n, groups, out_per_group, out_size))
 
-    if kh == kw == 1 and stride == (1, 1) and not any(padding) and x.flags.c_contiguous:
-        window = _view(x, (n, groups, c_per_group, h * w))  # the input already is the window matrix
+    pointwise = set(kernel) == {1} and set(stride) == {1} and not any(map(any, pads))
+    if pointwise and x.flags.c_contiguous:
+        window = _view(x, (n, groups, c_per_group, out_size))  # the input already is the window matrix
         np.matmul(weight_matrices, window, out=y_matrices)
         if bias_column is not None:
             y_matrices += bias_column
         return y, _matmul_macs(weight_matrices.shape, window.shape)
 
-    samples, rows = _conv_chunking(n, ho, c * kh * kw * wo * _ITEMSIZE, max_bytes)
+    # Chunks run over samples, then over the first output axis ("rows") of one sample.
+    row_size = out_size // out[0]
+    samples, rows = _conv_chunking(n, out[0], c * int(np.prod(kernel)) * row_size * _ITEMSIZE, max_bytes)
     macs = 0
     for n0 in range(0, n, samples):
         part = x[n0 : n0 + samples]
         n1 = n0 + len(part)
-        if any(padding):
-            part = _pad(part, padding, 0.0, out=_scratch.take("padded", _padded_shape(part, padding)))
-        windows = _windows(part, (kh, kw), stride, dilation, (ho, wo))
-        for r0 in range(0, ho, rows):
-            r1 = min(ho, r0 + rows)
-            chunk = _scratch.take("window", (n1 - n0, c, kh, kw, r1 - r0, wo))
-            np.copyto(chunk, windows[:, :, :, :, r0:r1])
-            window = _view(chunk, (n1 - n0, groups, k, (r1 - r0) * wo))
-            out = y_matrices[n0:n1, :, :, r0 * wo : r1 * wo]
-            np.matmul(weight_matrices, window, out=out)
+        if any(map(any, pads)):
+            part = _pad(part, pads, 0.0, out=_scratch.take("padded", _padded_shape(part, pads)))
+        windows = _windows(part, kernel, stride, dilation, out)
+        for r0 in range(0, out[0], rows):
+            r1 = min(out[0], r0 + rows)
+            chunk = _scratch.take("window", (n1 - n0, c, *kernel, r1 - r0, *out[1:]))
+            np.copyto(chunk, windows[(Ellipsis, slice(r0, r1)) + (slice(None),) * (dims - 1)])
+            window = _view(chunk, (n1 - n0, groups, k, (r1 - r0) * row_size))
+            y_part = y_matrices[n0:n1, :, :, r0 * row_size : r1 * row_size]
+            np.matmul(weight_matrices, window, out=y_part)
             macs += _matmul_macs(weight_matrices.shape, window.shape)
             if bias_column is not None:
-                out += bias_column
+                y_part += bias_column
     return y, macs
 
 
@@ -308,21 +321,19 @@ def linear(x, weight, bias=None):
 
 
 def _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode, op):
-    """Validated sizes and the (top, bottom, left, right) padding that makes every window fit:
-    in ceil mode the last window may hang past the bottom/right padding."""
-    kernel, stride, dilation = _pair(kernel, "kernel"), _pair(stride, "stride"), _pair(dilation, "dilation")
-    padding = _padding4(padding)
-    _, _, h, w = x.shape
-    ho, wo = _window_output_hw(h, w, kernel, stride, padding, dilation, ceil_mode, op)
-    top, bottom, left, right = padding
-    need_h = (ho - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
-    need_w = (wo - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
-    fit = (top, max(bottom, need_h - h - top), left, max(right, need_w - w - left))
-    rows = _real_counts(h, kernel[0], stride[0], top, dilation[0], ho)
-    cols = _real_counts(w, kernel[1], stride[1], left, dilation[1], wo)
-    if rows.min() == 0 or cols.min() == 0:
-        raise ValueError(f"{op}: padding {padding} leaves windows that cover no input element")
-    return kernel, stride, dilation, fit, (ho, wo)
+    """Validated sizes and the (before, after) padding per axis that makes every window fit:
+    in ceil mode the last window may hang past the trailing padding."""
+    dims = x.ndim - 2
+    kernel, stride = _sizes(kernel, dims, "kernel"), _sizes(stride, dims, "stride")
+    dilation, pads = _sizes(dilation, dims, "dilation"), _padding_pairs(padding, dims)
+    spatial = x.shape[2:]
+    out = _window_output(spatial, kernel, stride, pads, dilation, ceil_mode, op)
+    fit = tuple((before, max(after, (o - 1) * s + d * (k - 1) + 1 - size - before))
+                for size, k, s, d, (before, after), o in zip(spatial, kernel, stride, dilation, pads, out))
+    for size, k, s, d, (before, _), o in zip(spatial, kernel, stride, dilation, pads, out):
+        if _real_counts(size, k, s, before, d, o).min() == 0:
+            raise ValueError(f"{op}: padding {pads} leaves windows that cover no input element")
+    return kernel, stride, dilation, pads, fit, out
 
 
 def _real_counts(size, kernel, stride, pad_before, dilation, out):
@@ -331,73 +342,82 @@ def _real_counts(size, kernel, stride, pad_before, dilation, out):
     return ((taps >= 0) & (taps < size)).sum(axis=1)
 
 
-def _reduce_taps(windows, ufunc):
-    """Fold the (kh, kw) tap axes of a window view with ``ufunc`` -- one vectorised pass per tap."""
-    kh, kw = windows.shape[2:4]
-    out = windows[:, :, 0, 0].copy()
-    for i in range(kh):
-        for j in range(kw):
-            if i or j:
-                ufunc(out, windows[:, :, i, j], out=out)
+def _reduce_taps(windows, dims, ufunc):
+    """Fold the kernel tap axes of a window view with ``ufunc`` -- one vectorised pass per tap."""
+    head = (slice(None), slice(None))
+    out = windows[head + (0,) * dims].copy()
+    for tap in np.ndindex(*windows.shape[2 : 2 + dims]):
+        if any(tap):
+            ufunc(out, windows[head + tap], out=out)
     return out
 
 
-def max_pool2d(x, kernel, stride, padding=(0, 0, 0, 0), dilation=(1, 1), ceil_mode=False):
-    """Max pooling (padding counts as -inf); returns ``(y, window_reads)``.
+def max_pool(x, kernel, stride, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling in 1, 2 or 3 spatial dimensions (padding counts as -inf); returns
+    ``(y, window_reads)`` with ``window_reads`` = output elements × ∏kernel, the taps evaluated.
+    Arguments as :func:`conv`.
 
-    ``window_reads`` = output elements × kh × kw, the taps evaluated.
-
-    >>> y, reads = max_pool2d(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4), (2, 2), (2, 2))
+    >>> y, reads = max_pool(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4), 2, 2)
     >>> y.ravel().tolist(), reads
     ([5.0, 7.0, 13.0, 15.0], 16)
     """
-    x = _float32(x, 4, "max_pool2d input")
-    kernel, stride, dilation, fit, out_hw = _pool_geometry(
-        x, kernel, stride, padding, dilation, ceil_mode, "max_pool2d"
-    )
-    windows = _windows(_pad(x, fit, -np.inf), kernel, stride, dilation, out_hw)
-    y = _reduce_taps(windows, np.maximum)
-    return y, y.size * kernel[0] * kernel[1]
+    x = _feature_map(x, "max_pool input")
+    kernel, stride, dilation, _, fit, out = _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode,
+                                                           "max_pool")
+    y = _reduce_taps(_windows(_pad(x, fit, -np.inf), kernel, stride, dilation, out), len(kernel), np.maximum)
+    return y, y.size * int(np.prod(kernel))
 
 
-def avg_pool2d(x, kernel, stride, padding=(0, 0, 0, 0), ceil_mode=False, count_include_pad=True):
-    """Average pooling with PyTorch's divisor rules; returns ``(y, window_reads)``.
+def avg_pool(x, kernel, stride, padding=0, ceil_mode=False, count_include_pad=True):
+    """Average pooling in 1, 2 or 3 spatial dimensions with PyTorch's divisor rules; returns
+    ``(y, window_reads)``.
 
     ``count_include_pad=True`` divides by the window clipped to the padded input (the part of a
     ceil-mode window hanging past the padding is not counted); ``False`` divides by the number of
     real input elements under the window.
 
-    >>> y, reads = avg_pool2d(np.ones((1, 1, 3, 3), np.float32), (2, 2), (2, 2), (0, 0, 0, 0), True)
+    >>> y, reads = avg_pool(np.ones((1, 1, 3, 3), np.float32), 2, 2, 0, True)
     >>> y.ravel().tolist(), reads
     ([1.0, 1.0, 1.0, 1.0], 16)
     """
-    x = _float32(x, 4, "avg_pool2d input")
-    padding = _padding4(padding)
-    kernel, stride, _, fit, (ho, wo) = _pool_geometry(x, kernel, stride, padding, (1, 1), ceil_mode, "avg_pool2d")
-    _, _, h, w = x.shape
-    windows = _windows(_pad(x, fit, 0.0), kernel, stride, (1, 1), (ho, wo))
-    y = _reduce_taps(windows, np.add)
-    top, bottom, left, right = padding
-    if count_include_pad:
-        rows = _real_counts(top + h + bottom, kernel[0], stride[0], 0, 1, ho)
-        cols = _real_counts(left + w + right, kernel[1], stride[1], 0, 1, wo)
-    else:
-        rows = _real_counts(h, kernel[0], stride[0], top, 1, ho)
-        cols = _real_counts(w, kernel[1], stride[1], left, 1, wo)
-    y /= (rows[:, None] * cols[None, :]).astype(FLOAT)
-    return y, y.size * kernel[0] * kernel[1]
+    x = _feature_map(x, "avg_pool input")
+    kernel, stride, _, pads, fit, out = _pool_geometry(x, kernel, stride, padding, 1, ceil_mode, "avg_pool")
+    windows = _windows(_pad(x, fit, 0.0), kernel, stride, (1,) * len(kernel), out)
+    y = _reduce_taps(windows, len(kernel), np.add)
+    divisor = np.ones((), dtype=np.int64)
+    for size, k, s, (before, after), o in zip(x.shape[2:], kernel, stride, pads, out):
+        counts = (_real_counts(before + size + after, k, s, 0, 1, o) if count_include_pad
+                  else _real_counts(size, k, s, before, 1, o))
+        divisor = np.multiply.outer(divisor, counts)
+    y /= divisor.astype(FLOAT)
+    return y, y.size * int(np.prod(kernel))
 
 
-def global_avg_pool2d(x):
-    """Mean over H and W, keeping them as size 1: (N, C, 1, 1); reads = N·C·H·W."""
-    x = _float32(x, 4, "global_avg_pool2d input")
-    return x.mean(axis=(2, 3), keepdims=True, dtype=FLOAT), x.size
+def global_avg_pool(x):
+    """Mean over every spatial axis, keeping each as size 1: (N, C, 1, …); reads = x.size."""
+    x = _feature_map(x, "global_avg_pool input")
+    return x.mean(axis=tuple(range(2, x.ndim)), keepdims=True, dtype=FLOAT), x.size
 
 
-def global_max_pool2d(x):
-    """Max over H and W, keeping them as size 1: (N, C, 1, 1); reads = N·C·H·W."""
-    x = _float32(x, 4, "global_max_pool2d input")
-    return x.max(axis=(2, 3), keepdims=True), x.size
+def global_max_pool(x):
+    """Max over every spatial axis, keeping each as size 1: (N, C, 1, …); reads = x.size."""
+    x = _feature_map(x, "global_max_pool input")
+    return x.max(axis=tuple(range(2, x.ndim)), keepdims=True), x.size
+
+
+def adaptive_avg_pool(x, size):
+    """PyTorch's adaptive average pooling to ``size`` (one per spatial axis): output index i along
+    an axis of length L averages input indices floor(i·L/out) up to (not including)
+    ceil((i+1)·L/out)."""
+    x = _feature_map(x, "adaptive_avg_pool input")
+    size = _sizes(size, x.ndim - 2, "size")
+    y = np.empty(x.shape[:2] + size, dtype=FLOAT)
+    spatial = x.shape[2:]
+    for index in np.ndindex(*size):
+        window = tuple(slice(i * length // o, -(-(i + 1) * length // o)) for i, length, o in zip(index, spatial, size))
+        y[(slice(None), slice(None)) + index] = x[(slice(None), slice(None)) + window].mean(
+            axis=tuple(range(2, x.ndim)), dtype=FLOAT)
+    return y
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,13 +463,13 @@ def local_response_norm(x, size=5, alpha=1e-4, beta=0.75, k=2.0):
 
 
 def channel_shuffle(x, groups):
-    """ShuffleNet's channel shuffle: (N, g·m, H, W) viewed as (g, m) channels, transposed to (m, g)."""
-    x = _float32(x, 4, "channel_shuffle input")
-    n, c, h, w = x.shape
+    """ShuffleNet's channel shuffle: (N, g·m, *spatial) viewed as (g, m) channels, transposed to (m, g)."""
+    x = _feature_map(x, "channel_shuffle input")
+    n, c, *spatial = x.shape
     if groups < 1 or c % groups:
         raise ValueError(f"channel_shuffle: groups={groups} must divide the {c} channels")
-    grouped = x.reshape(n, groups, c // groups, h, w)
-    return np.ascontiguousarray(grouped.transpose(0, 2, 1, 3, 4)).reshape(n, c, h, w)
+    grouped = x.reshape(n, groups, c // groups, *spatial)
+    return np.ascontiguousarray(grouped.swapaxes(1, 2)).reshape(x.shape)
 
 
 def softmax(x, axis=1):
@@ -568,9 +588,6 @@ def silu(x):
     return x * sigmoid(x)
 
 
-swish = silu
-
-
 def hard_swish(x):
     """x · relu6(x + 3) / 6 (PyTorch's ``hardswish``)."""
     x = _float32(x, None, "hard_swish input")
@@ -637,4 +654,3 @@ ACTIVATIONS = {
     f.__name__: f for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu,
                             mish)
 }
-ACTIVATIONS["swish"] = silu

@@ -28,7 +28,9 @@ ENTRY_KEY_SCHEMAS = {
     "from": {"anyOf": [{"type": ["string", "integer"]}, {"type": "array", "items": {"type": ["string", "integer"]}}],
              "description": "input layer(s) by name; 'input' is the network's or block's input"},
     "if": {"description": "include this entry only when the value (usually an expression) is true"},
+    "output": {"description": "true marks an extra output of the network (an auxiliary classifier)"},
 }
+assert set(ENTRY_KEY_SCHEMAS) == set(spec.ENTRY_KEYS), "schema and spec.ENTRY_KEYS disagree"
 
 
 def _doc(cls) -> str:
@@ -58,7 +60,7 @@ def settings_schema(cls) -> dict:
     properties.update(ENTRY_KEY_SCHEMAS)
     options = [{"type": "null"},
                {"type": "object", "properties": properties, "additionalProperties": False}]
-    if cls.type_name in spec.JOIN_TYPES:
+    if cls.joins:
         options.append({"type": "array", "description": "parallel branches, each a list of layers ([] = the input)",
                         "items": {"anyOf": [{"$ref": "#/$defs/layers"}, {"type": "null"}]}})
     return {"description": _doc(cls).split("\n\n")[0], "anyOf": options}

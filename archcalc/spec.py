@@ -39,7 +39,6 @@ TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "accu
 VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "accuracy", "input", "vars", "expect")
 #: Keys of ``accuracy:`` (reported ImageNet-1K validation accuracy, in percent, with where it was reported).
 ACCURACY_KEYS = ("top1", "top5", "source", "eval")
-JOIN_TYPES = ("concat", "add", "mean", "mul")
 #: Limits that keep a hostile spec from exhausting time, memory or the stack (E106).
 MAX_LAYERS = 1_000_000       # entries instantiated, repetitions included
 MAX_NESTING = 64             # blocks and branches inside one another
@@ -68,8 +67,9 @@ def parse_shape(text, location: Location | None = None) -> tuple[int, ...]:
                      location) from None
     if any(d >= 2**62 for d in shape):
         raise _error("E306", f"input shape {text!r} has a dimension beyond 64-bit arithmetic", location)
-    if len(shape) not in (1, 3):
-        raise _error("E203", f"input shape needs 3 dimensions (C×H×W) or 1 (features), got {len(shape)}", location)
+    if not 1 <= len(shape) <= 4:
+        raise _error("E203", f"input shape needs 2 to 4 dimensions (C×L, C×H×W or C×D×H×W) or 1 (features), "
+                             f"got {len(shape)}", location)
     return shape
 
 
@@ -659,8 +659,9 @@ class _Compiler:
                          layer_name) from None
 
     def _branches(self, type_name, branches, name, inputs, where, key_where, scope, variables) -> int:
-        if lookup(type_name) is None or lookup(type_name).type_name not in JOIN_TYPES:
-            raise _error("E203", f"only {', '.join(JOIN_TYPES)} take a list of branches; "
+        if lookup(type_name) is None or not lookup(type_name).joins:
+            joins = ", ".join(name for name, cls in REGISTRY.items() if cls.joins)
+            raise _error("E203", f"only {joins} take a list of branches; "
                                  f"'{type_name}' needs a mapping of settings", key_where, self._full(scope, name))
         if len(inputs) != 1:
             raise _error("E405", "a join with branches starts all branches from one input", where,

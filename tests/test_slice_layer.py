@@ -92,8 +92,10 @@ def test_slice_forward_agrees_with_the_engine(inline, settings, shape):
     np.testing.assert_array_equal(y, x[(slice(None), *index)])
 
 
-def test_slice_is_registered_with_aliases():
-    assert lookup("crop") is lookup("slice")
+def test_slice_is_found_by_its_name_only():
+    """'crop' is the center crop, no longer a spelling of slice."""
+    assert lookup("Slice") is lookup("slice")
+    assert lookup("crop") is not lookup("slice")
 
 
 def test_expression_slicing():

@@ -95,6 +95,24 @@ LAYER_CASES = [
 - reshape: {shape: [5, -1]}
 - elementwise: {op: max, from: [reshape1, reshape1]}
 - opaque: {op: Custom, shape: [3, 2]}""", (3, 4, 4), 2),
+    # one and three spatial dimensions: C×L and C×D×H×W
+    ("conv1d", "- conv1d: {out: 6, kernel: 5, stride: 2, padding: [1, 2], rounding: floor}", (3, 31), 2),
+    ("conv3d", "- conv3d: {out: 4, kernel: [3, 1, 3], stride: [1, 2, 2], padding: [1, 0, 1], groups: 2, "
+               "rounding: floor}",
+     (2, 5, 6, 7), 2),
+    ("conv3d-same-ceil", "- conv: {out: 3, kernel: 2, stride: 3, padding: same}\n"
+                         "- conv: {out: 3, kernel: 2, stride: 2, rounding: ceil}", (2, 7, 8, 9), 1),
+    ("pools1d", "- maxpool1d: {kernel: 3, stride: 2, padding: 1, rounding: ceil}\n"
+                "- avgpool: {kernel: 2, count_include_pad: false, padding: 1, rounding: floor}\n"
+                "- adaptive_avgpool: {size: 3}", (3, 17), 2),
+    ("pools3d", "- maxpool3d: {kernel: [1, 3, 3], stride: [1, 2, 2], padding: [0, 1, 1], rounding: ceil}\n"
+                "- avgpool3d: {kernel: 2, rounding: floor}\n"
+                "- adaptive_avgpool: {size: [1, 2, 1]}", (2, 4, 9, 8), 2),
+    ("global-pools-3d", "- concat:\n    - [global_avgpool]\n    - [global_maxpool]", (3, 2, 3, 4), 1),
+    ("bn-zeropad-slice-3d", "- bn3d\n- zeropad: {padding: [1, 0, 0, 2, 1, 1]}\n"
+                            "- slice: {depth: [1, null], width: [0, -1]}\n- channel_shuffle: {groups: 2}\n"
+                            "- channel_pad: {padding: 1}", (4, 3, 3, 3), 2),
+    ("bn-slice-1d", "- bn1d\n- slice: {length: [2, -1]}\n- zeropad: {padding: [3, 0]}", (3, 9), 1),
     ("mul-squeeze-excite", """\
 - mul:
     - []

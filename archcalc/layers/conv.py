@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .base import (INTEGER_1, Key, Layer, json_schema, ParamCounts, Window, expect_rank, optional, pair, padding,
-                   positive_int, product, register, boolean, rule_error, ROUNDING)
+from .base import (INTEGER_1, Key, Layer, ParamCounts, Window, boolean, expect_feature_map, expect_rank, json_schema,
+                   optional, padding, positive_int, product, register, rule_error, sizes, ROUNDING)
 from .runtime import ceil_extra, concrete_padding, scratch_bytes, uniform, weights
-from .window import describe_window, effective_kernel, resolve_padding, sliding_output
+from .window import describe_window, effective_kernel, leading_padding, per_axis, sliding_output
 
 
 @json_schema({"anyOf": [INTEGER_1, {"const": "depthwise"}]})
@@ -21,23 +21,26 @@ def groups_kind(value):
 
 @register
 class Conv(Layer):
-    """2-D convolution: C_in×H×W → out×H'×W'.
+    """Convolution in 1, 2 or 3 spatial dimensions: C_in×H×W → out×H'×W' (likewise C×L, C×D×H×W).
 
-    Weights out·(C_in/groups)·k_h·k_w, plus out biases when ``bias`` is on.
-    MACs H'·W'·out·(C_in/groups)·k_h·k_w. ``groups: depthwise`` gives one group per input
-    channel (MobileNet); ``out`` defaults to the input channels.
+    Weights out·(C_in/groups)·∏kernel, plus out biases when ``bias`` is on.
+    MACs ∏output·(C_in/groups)·∏kernel. ``groups: depthwise`` gives one group per input
+    channel (MobileNet); ``out`` defaults to the input channels. ``conv1d``, ``conv2d`` and
+    ``conv3d`` (PyTorch's ``Conv2d``, Keras's ``Conv2D``) also check the input's rank.
     Example: ``conv: {out: 64, kernel: 3, padding: 1}``.
     """
 
     type_name = "conv"
-    aliases = ("conv2d", "convolution")
+    aliases = ("convolution",)
+    rank_aliases = {"conv1d": (1,), "conv2d": (2,), "conv3d": (3,)}
     family = "conv"
+    counts_toward_depth = True
     keys = {
         "out": Key(optional(positive_int), None, "output channels (default: input channels)"),
-        "kernel": Key(pair, doc="kernel size"),
-        "stride": Key(pair, (1, 1), "stride"),
-        "padding": Key(padding, (0, 0, 0, 0), "zero padding"),
-        "dilation": Key(pair, (1, 1), "dilation"),
+        "kernel": Key(sizes, doc="kernel size"),
+        "stride": Key(sizes, 1, "stride"),
+        "padding": Key(padding, 0, "zero padding"),
+        "dilation": Key(sizes, 1, "dilation"),
         "groups": Key(groups_kind, 1, "channel groups"),
         "bias": Key(boolean, True, "learned bias per output channel"),
         "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
@@ -49,62 +52,67 @@ class Conv(Layer):
     def out_channels(self, channels):
         return channels if self.out is None else np.full_like(channels, self.out)
 
+    def geometry(self, dims: int) -> tuple:
+        """(kernel, stride, dilation), one entry per spatial axis."""
+        return (per_axis(self.kernel, dims, "kernel"), per_axis(self.stride, dims, "stride"),
+                per_axis(self.dilation, dims, "dilation"))
+
     def output_shape(self, inputs):
         (shape,) = inputs
-        expect_rank(self, shape, 3)
-        channels, height, width = shape
+        dims = expect_feature_map(self, shape)
+        channels = shape[0]
         groups, out = self.group_count(channels), self.out_channels(channels)
         for what, count in (("input", channels), ("output", out)):
             if (count % groups).any():
                 i = int(np.argmax(count % groups != 0))
                 raise rule_error("E304", f"{what} channels {int(count[i])} are not divisible by groups={int(groups[i])}")
-        out_h, out_w, _ = sliding_output(self, height, width, self.kernel, self.stride,
-                                         self.dilation, self.padding, self.rounding)
-        return out, out_h, out_w
+        kernel, stride, dilation = self.geometry(dims)
+        return (out, *sliding_output(shape[1:], kernel, stride, dilation, self.padding, self.rounding))
 
     def param_counts(self, inputs):
         channels = inputs[0][0]
         out = self.out_channels(channels)
-        weights = product(out, channels // self.group_count(channels), *self.kernel)
+        kernel, _, _ = self.geometry(len(inputs[0]) - 1)
+        weights = product(out, channels // self.group_count(channels), *kernel)
         biases = out if self.bias else 0
         return ParamCounts(trainable=weights + biases, weights=weights)
 
     def macs(self, inputs, output):
         channels = inputs[0][0]
-        return product(*output, channels // self.group_count(channels), *self.kernel)
+        kernel, _, _ = self.geometry(len(inputs[0]) - 1)
+        return product(*output, channels // self.group_count(channels), *kernel)
 
     def window(self, inputs):
-        _, height, width = inputs[0]
-        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
-        top, _, left, _ = resolve_padding(self.padding, height, width, kernel_eff, self.stride)
-        return Window(kernel_eff, self.stride, (top, left))
+        spatial = inputs[0][1:]
+        kernel, stride, dilation = self.geometry(len(spatial))
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+        return Window(kernel_eff, stride, leading_padding(self.padding, spatial, kernel, stride, dilation))
 
     def init_params(self, input_shapes, rng):
-        channels = input_shapes[0][0]
+        channels, *spatial = input_shapes[0]
+        kernel, _, _ = self.geometry(len(spatial))
         out = channels if self.out is None else self.out
         groups = channels if self.groups == "depthwise" else self.groups
-        fan_in = channels // groups * self.kernel[0] * self.kernel[1]
-        params = {"weight": weights(rng, (out, channels // groups, *self.kernel), fan_in)}
+        fan_in = channels // groups * int(np.prod(kernel))
+        params = {"weight": weights(rng, (out, channels // groups, *kernel), fan_in)}
         if self.bias:
             params["bias"] = uniform(rng, (out,), 0.1)
         return params
 
     def forward(self, inputs, params):
         (x,) = inputs
-        _, channels, height, width = x.shape
-        top, bottom, left, right = concrete_padding(self.padding, height, width, self.kernel, self.stride,
-                                                    self.dilation)
+        spatial = x.shape[2:]
+        kernel, stride, dilation = self.geometry(len(spatial))
+        pads = concrete_padding(self.padding, spatial, kernel, stride, dilation)
         if self.rounding == "ceil":
-            kernel_eff = [effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation)]
-            bottom += ceil_extra(height, kernel_eff[0], self.stride[0], top, bottom)
-            right += ceil_extra(width, kernel_eff[1], self.stride[1], left, right)
-        return kernels.conv2d(x, params["weight"], params.get("bias"), stride=self.stride,
-                              padding=(top, bottom, left, right), dilation=self.dilation,
-                              groups=channels if self.groups == "depthwise" else self.groups,
-                              max_bytes=scratch_bytes.get())
+            pads = [(before, after + ceil_extra(size, effective_kernel(k, d), s, before, after))
+                    for size, k, s, d, (before, after) in zip(spatial, kernel, stride, dilation, pads)]
+        return kernels.conv(x, params["weight"], params.get("bias"), stride=stride, padding=pads,
+                            dilation=dilation, groups=x.shape[1] if self.groups == "depthwise" else self.groups,
+                            max_bytes=scratch_bytes.get())
 
-    def describe(self):
-        text = describe_window(self.kernel, self.stride, self.padding, self.dilation)
+    def describe(self, dims=None):
+        text = describe_window(self.kernel, self.stride, self.padding, self.dilation, dims)
         if self.groups == "depthwise":
             text += " dw"
         elif self.groups != 1:
@@ -116,7 +124,7 @@ class Conv(Layer):
 class FullyConnected(Layer):
     """Fully connected (linear, dense) layer on a flat vector: in → out.
 
-    Weights in·out plus out biases. MACs in·out. A C×H×W input is an error: write ``flatten``
+    Weights in·out plus out biases. MACs in·out. A feature map is an error: write ``flatten``
     first, so the spec says where the feature map becomes a vector.
     Example: ``fc: {out: 4096}``.
     """
@@ -124,6 +132,7 @@ class FullyConnected(Layer):
     type_name = "fc"
     aliases = ("linear", "dense", "fully_connected")
     family = "fc"
+    counts_toward_depth = True
     keys = {
         "out": Key(positive_int, doc="output features"),
         "bias": Key(boolean, True, "learned bias per output"),
@@ -154,6 +163,3 @@ class FullyConnected(Layer):
 
     def forward(self, inputs, params):
         return kernels.linear(inputs[0], params["weight"], params.get("bias"))
-
-    def describe(self):
-        return ""

@@ -10,20 +10,29 @@ from .base import (Key, Layer, ParamCounts, boolean, elements, number, positive_
 from .runtime import uniform
 
 
+NORMALIZATION = {"normalization": "normalisation arithmetic at inference, per output element: batch norm 2, "
+                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine)"}
+
+
 @register
 class BatchNorm(Layer):
-    """Batch normalisation over channels (or features of a flat vector).
+    """Batch normalisation over channels (or features of a flat vector), any spatial rank.
 
     Trainable: scale and shift, 2 per channel when ``affine``; ``scale: false`` drops the scale
     (Keras ``BatchNormalization(scale=False)``: only the shift β is learned, 1 per channel).
     Buffers (not trainable): running mean and variance, 2 per channel. At inference it is
     x·a + b: 2 ops per element.
+    ``bn1d`` (a vector or C×L), ``bn2d`` and ``bn3d`` (PyTorch's ``BatchNorm2d``) also check the rank.
     Example: ``bn`` or ``bn: {eps: 0.001}`` or ``bn: {scale: false}``.
     """
 
     type_name = "bn"
-    aliases = ("batchnorm", "batch_norm", "batchnorm2d")
+    aliases = ("batchnorm", "batch_normalization")
+    rank_aliases = {"bn1d": (0, 1), "bn2d": (2,), "bn3d": (3,),
+                    "batchnorm1d": (0, 1), "batchnorm2d": (2,), "batchnorm3d": (3,)}
     family = "norm"
+    free_of = frozenset({"macs"})
+    other_op_labels = NORMALIZATION
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
@@ -70,6 +79,8 @@ class LocalResponseNorm(Layer):
     type_name = "lrn"
     aliases = ("norm", "local_response_norm")
     family = "norm"
+    free_of = frozenset({"params", "macs"})
+    other_op_labels = BatchNorm.other_op_labels
     keys = {
         "size": Key(positive_int, 5, "channels in the normalisation window"),
         "alpha": Key(number, 1e-4, "scale"),
@@ -89,7 +100,7 @@ class LocalResponseNorm(Layer):
         y = kernels.local_response_norm(as_map, self.size, self.alpha, self.beta, self.k)
         return y.reshape(x.shape), 0
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"size {self.size}"
 
 
@@ -108,6 +119,7 @@ class _SampleNorm(Layer):
 
     family = "norm"
     free_of = frozenset({"macs"})
+    other_op_labels = NORMALIZATION
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -126,7 +138,7 @@ class _SampleNorm(Layer):
         channels = input_shapes[0][0]
         return {"scale": 1 + uniform(rng, (channels,), 0.5), "shift": uniform(rng, (channels,), 0.1)}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"eps {self.eps:g}"
 
 
@@ -142,7 +154,7 @@ class LayerNorm(_SampleNorm):
     """
 
     type_name = "layer_norm"
-    aliases = ("layernorm", "layer_normalization")
+    aliases = ("layer_normalization",)
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
@@ -162,7 +174,7 @@ class GroupNorm(_SampleNorm):
     """
 
     type_name = "group_norm"
-    aliases = ("groupnorm", "group_normalization")
+    aliases = ("group_normalization",)
     keys = {
         "groups": Key(positive_int, doc="number of channel groups; must divide the channels"),
         "eps": Key(number, 1e-5, "added to the variance"),
@@ -177,7 +189,7 @@ class GroupNorm(_SampleNorm):
             raise rule_error("E304", f"group_norm: {bad} channels are not divisible by groups={self.groups}")
         return shape
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.groups} groups"
 
     def forward(self, inputs, params):
@@ -196,7 +208,6 @@ class InstanceNorm(_SampleNorm):
     """
 
     type_name = "instance_norm"
-    aliases = ("instancenorm",)
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, False, "learn a scale and shift per channel (PyTorch's default: no)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import kernels
 from ..conventions import NEW
+from .activation import ELEMENTWISE
 from .base import Key, Layer, ParamCounts, elements, number, register
 from .runtime import uniform
 
@@ -22,7 +23,6 @@ class LayerScale(Layer):
     """
 
     type_name = "layer_scale"
-    aliases = ("layerscale",)
     family = "norm"
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
@@ -34,10 +34,12 @@ class LayerScale(Layer):
     def param_counts(self, inputs):
         return ParamCounts(trainable=inputs[0][0])
 
+    other_op_labels = ELEMENTWISE
+
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"init {self.init:g}"
 
     def init_params(self, input_shapes, rng):

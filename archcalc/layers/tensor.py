@@ -16,7 +16,9 @@ import numpy as np
 
 from .. import kernels
 from ..conventions import VIEW
+from .activation import ELEMENTWISE
 from .norm import LayerNorm
+from .pool import WINDOW_READS
 from .base import (Key, Layer, ParamCounts, _show, boolean, choice, elements, optional, positive_int, product,
                    register, rule_error, show_shape)
 from .runtime import FLOAT, uniform, weights
@@ -259,6 +261,8 @@ class Elementwise(Layer):
         count = math.prod(self.constant) if self.constant else 0
         return ParamCounts(trainable=count if count > 1 else 0)
 
+    other_op_labels = ELEMENTWISE
+
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
@@ -316,6 +320,8 @@ class Reduce(Layer):
         if not remaining:
             raise rule_error("E203", "reduce: dropping every axis leaves no per-sample tensor; set keepdims: true")
         return remaining
+
+    other_op_labels = WINDOW_READS
 
     def other_ops(self, inputs, output):
         return {"window_reads": elements(inputs[0])}
