@@ -132,6 +132,7 @@ class LastAxisLinear(Layer):
     type_name = "fc_last_axis"
     aliases = ("linear_last_axis",)
     family = "fc"
+    counts_toward_depth = True
     keys = {
         "out": Key(positive_int, doc="output features"),
         "bias": Key(boolean, True, "learned bias per output"),
@@ -231,6 +232,7 @@ class Elementwise(Layer):
     family = "activation"
     arity = (1, 2)
     free_of = frozenset({"macs"})
+    other_op_labels = ELEMENTWISE
     keys = {
         "op": Key(choice(*ELEMENTWISE_OPS), doc="the operation"),
         "constant": Key(optional(axis_list), None, "shape of the constant operand ([] for a scalar); null for none"),
@@ -260,8 +262,6 @@ class Elementwise(Layer):
     def param_counts(self, inputs):
         count = math.prod(self.constant) if self.constant else 0
         return ParamCounts(trainable=count if count > 1 else 0)
-
-    other_op_labels = ELEMENTWISE
 
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
@@ -302,6 +302,7 @@ class Reduce(Layer):
     type_name = "reduce"
     family = "pool"
     free_of = frozenset({"params", "macs"})
+    other_op_labels = WINDOW_READS
     keys = {
         "op": Key(choice("mean", "max", "min", "sum"), doc="the reduction"),
         "axes": Key(axis_list, doc="the axes reduced (0 = the first axis after the batch)"),
@@ -320,8 +321,6 @@ class Reduce(Layer):
         if not remaining:
             raise rule_error("E203", "reduce: dropping every axis leaves no per-sample tensor; set keepdims: true")
         return remaining
-
-    other_op_labels = WINDOW_READS
 
     def other_ops(self, inputs, output):
         return {"window_reads": elements(inputs[0])}
