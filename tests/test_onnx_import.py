@@ -514,3 +514,9 @@ def test_channels_last_input_as_tensorflow_exports_it(tmp_path):
     # 'same' with stride 2 on 9: ceil(9/2) = 5
     assert result.totals["macs"] == 6 * 5 * 5 * 3 * 9 + 6 * 4
     assert result.totals["params"] == 6 * 27 + 6 + 24 + 4
+
+
+def test_import_to_an_unwritable_place_is_a_one_line_error(tmp_path):
+    path = save(tmp_path, [node("Relu", ["x"], "y")], [1, 3, 8, 8])
+    result = CliRunner().invoke(main, ["import", path, "-o", str(tmp_path / "no" / "such" / "dir.yaml")])
+    assert result.exit_code == 2 and "E104" in result.output and "Traceback" not in result.output
