@@ -515,6 +515,9 @@ def import_model(path, output, input_shape, allow_unsupported, torch_factory):
     for op_type, node, reason in imported.unsupported:
         click.echo(f"{path or torch_factory}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
     if output:
-        Path(output).write_text(imported.text, encoding="utf-8")
+        try:
+            Path(output).write_text(imported.text, encoding="utf-8")
+        except OSError as error:
+            raise ArchcalcError("E104", f"cannot write {output}: {error.strerror or error}") from None
     else:
         click.echo(imported.text, nl=False)
