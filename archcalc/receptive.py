@@ -62,6 +62,8 @@ def step(window: Window | None, fields: list[Field], output_shape) -> Field:
     """The field of a layer's output from its window and its inputs' fields."""
     if _passes_through(window, fields, output_shape):
         return fields[0]
+    if len(output_shape) > 1 and any(len(f.size) != len(output_shape) - 1 for f in fields):
+        return _regridded(fields, output_shape)
     axes = range(len(fields[0].size))
     if len(fields) == 1:
         grid = fields[0]
@@ -99,3 +101,16 @@ def _largest(ratios: list[Ratio]) -> Ratio:
     for ratio in ratios[1:]:
         result = result.maximum(ratio)
     return result
+
+
+def _regridded(fields: list[Field], output_shape) -> Field:
+    """A layer that rearranges axes (permute, reshape, a reduction) leaves no per-axis correspondence
+    between its output's axes and the input's: every output axis gets the widest field and the
+    coarsest jump seen on any input axis, an upper bound rather than a guess."""
+    sizes = [size for f in fields for size in f.size]
+    if not sizes:  # a flat vector reshaped into a map: each feature is its own field
+        return input_field(output_shape)
+    size, jump = _largest(sizes), _largest([jump for f in fields for jump in f.jump])
+    zero = Ratio.of(0, len(output_shape[0]))
+    spatial = tuple(output_shape[1:])
+    return Field(tuple(size for _ in spatial), tuple(jump for _ in spatial), tuple(zero for _ in spatial), spatial)

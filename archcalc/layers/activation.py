@@ -5,7 +5,7 @@ activation memory and cost one element-wise op per element, whatever their formu
 mish's softplus and tanh count one each, as ReLU's max does). Softmax allocates its output.
 Each class is one line of rule; its forward lives beside it.
 Aliases are the PyTorch and Keras class and function names that differ from the type name by
-more than case and underscores.
+more than case and underscores (names are looked up ignoring both).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from .base import Key, Layer, ParamCounts, choice, elements, number, positive_in
 from .runtime import uniform
 
 
-ELEMENTWISE = {"elementwise": "activation functions and layer scale, one per output element (softmax 3)"}
+ELEMENTWISE = {"elementwise": "element-wise functions (activations, layer scale, element-wise ops with constants): "
+                              "one per output element (3 for softmax)"}
 
 
 class _Activation(Layer):
@@ -102,7 +103,7 @@ class PReLU(_Activation):
     def param_counts(self, inputs):
         return ParamCounts(trainable=self._count(inputs[0]))
 
-    def describe(self, dims=None):
+    def describe(self, dims):
         return "per channel" if self.num_parameters != 1 else "shared"
 
     def init_params(self, input_shapes, rng):

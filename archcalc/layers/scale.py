@@ -28,6 +28,7 @@ class LayerScale(Layer):
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
     free_of = frozenset({"macs"})
+    other_op_labels = ELEMENTWISE
 
     def output_shape(self, inputs):
         return inputs[0]
