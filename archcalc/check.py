@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import MAX_REPORTED_ERRORS, ArchcalcError, Location, Problem, did_you_mean, each_error
+from .onnx_import import is_onnx_path, load_onnx_spec
 from .pipeline import analyse_spec
 from .spec import load_specs
 from .units import human, parse_quantity
@@ -625,9 +626,12 @@ def run(paths, budgets: dict[str, int] | None = None, baseline: str | None = Non
             report.file_problems.append(Problem.from_error(error))
     for file in files:
         try:
-            text = read_text(file)
-            report.sources[file] = text
-            specs = load_specs(file, text)
+            if is_onnx_path(file):
+                specs = [load_onnx_spec(file)]   # positions in its messages are those of 'archcalc import'
+            else:
+                text = read_text(file)
+                report.sources[file] = text
+                specs = load_specs(file, text)
         except ArchcalcError as error:
             report.file_problems.append(Problem.from_error(error))
             continue

@@ -240,7 +240,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     results, titles, started = [], [], time.perf_counter()
     with report.LayerProgress(models=len(names) if all_models else None) as progress:
         for name in names:
-            spec = resolve(name, _parse_sets(sets))
+            spec = resolve(name, _parse_sets(sets), parse_shape(input_shape) if input_shape else None)
             graph = spec.graph()
             shape = parse_shape(input_shape) if input_shape else spec.input_shape()
             with progress.track(spec.name) as on_layer:
@@ -317,3 +317,206 @@ def schema():
     from .schema import spec_schema
 
     click.echo(to_json(spec_schema()))
+
+
+# ---- pictures: diagram, plot, report ----
+
+def _write(output, content) -> None:
+    """Text or bytes to the file ``output``, or to standard output."""
+    if output is None:
+        if isinstance(content, bytes):
+            click.get_binary_stream("stdout").write(content)
+        else:
+            click.echo(content, nl=False)
+        return
+    with open(output, "wb") as handle:
+        handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def _format_from(output, fmt, choices, default):
+    """--format, else the output file's extension, else ``default``."""
+    if fmt:
+        return fmt
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    aliases = {"gv": "dot", "mmd": "mermaid", "htm": "html"}
+    suffix = aliases.get(suffix, suffix)
+    return suffix if suffix in choices else default
+
+
+@main.command()
+@click.argument("model")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_set_option
+@click.option("--format", "fmt", type=click.Choice(("dot", "mermaid", "svg", "png")),
+              help="Output language (default: from -o's extension, else dot). svg and png need Graphviz.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Draw blocks nested up to N levels as clusters; collapse deeper blocks into one node each.")
+@click.option("--all-layers", is_flag=True, help="Draw in-place activations and views as nodes of their own.")
+def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
+    """Draw MODEL: layers as nodes, tensor shapes on the edges, blocks as clusters."""
+    from .pipeline import analyse
+    from .render import diagram as drawing
+
+    result = analyse(model, _parse_inputs(input_shape), (1,), "fp32", _parse_sets(sets))
+    picture = drawing.build(result.spec, result.analysis, depth, all_layers)
+    fmt = _format_from(output, fmt, ("dot", "mermaid", "svg", "png"), "dot")
+    if fmt == "mermaid":
+        _write(output, drawing.to_mermaid(picture))
+    elif fmt == "dot":
+        _write(output, drawing.to_dot(picture))
+    else:
+        _write(output, drawing.render_graphviz(drawing.to_dot(picture), fmt))
+
+
+def _parse_sweep(text):
+    """'3x128x128:3x640x640[:STEP]' → the input shapes from START towards STOP, STEP pixels apart (default
+    32) along the dimension that changes most (STOP itself when it lies on that grid); other changing
+    dimensions move in proportion."""
+    from .spec import parse_shape
+
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise click.BadParameter(f"expected START:STOP or START:STOP:STEP such as 3x128x128:3x640x640, got {text!r}")
+    start, stop = parse_shape(parts[0]), parse_shape(parts[1])
+    try:
+        step = int(parts[2]) if len(parts) == 3 else 32
+        if step < 1:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"STEP must be a positive integer, got {parts[2]!r}") from None
+    if len(start) != len(stop) or start[0] != stop[0]:
+        raise click.BadParameter(f"START and STOP need the same channels and rank, got {parts[0]} and {parts[1]}")
+    widest = max(abs(b - a) for a, b in zip(start, stop))
+    count = widest // step + 1
+    if count < 2:
+        raise click.BadParameter(f"{text!r} gives a single size; STOP must differ from START by at least STEP")
+    return [tuple(a + round((b - a) * i * step / widest) for a, b in zip(start, stop)) for i in range(count)]
+
+
+@main.command()
+@click.argument("models", nargs=-1)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="The chart: .png or .svg.")
+@click.option("--zoo", is_flag=True, help="Every shipped model with reported accuracy.")
+@click.option("--per-layer", is_flag=True, help="Bars of parameters, MACs and memory for each layer of one MODEL.")
+@click.option("--sweep", metavar="START:STOP[:STEP]",
+              help="MACs and memory of one MODEL over input sizes, e.g. 3x128x128:3x640x640 (STEP 32 pixels).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape for --per-layer (default: the spec's).")
+@_batch_option
+@_dtype_option
+@_set_option
+def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets):
+    """Charts: accuracy against multiply-adds for MODELS (bubble area = parameters), per-layer bars
+    (--per-layer) or cost against input size (--sweep). Needs matplotlib: pip install 'archcalc[plot]'.
+    """
+    from .pipeline import analyse
+    from .render import plot as charts
+    from .zoo import catalog
+
+    charts.pyplot()  # a missing matplotlib is reported before any work
+    if input_shape and not per_layer:
+        raise ArchcalcError("E504", "--input sets the input of --per-layer; the accuracy chart uses each spec's "
+                                    "own input and --sweep its range")
+    batches = _parse_batches(batch)[:1]
+    if per_layer or sweep:
+        if per_layer and sweep or len(models) != 1 or zoo:
+            raise ArchcalcError("E504", "--per-layer and --sweep each take exactly one MODEL")
+        if sweep:
+            result = analyse(models[0], _parse_sweep(sweep), batches, dtype.lower(), _parse_sets(sets))
+            native = result.spec.input_shape()
+            figure = charts.sweep_chart(result.spec, result.analysis, result.totals, native)
+        else:
+            result = analyse(models[0], _parse_inputs(input_shape), batches, dtype.lower(), _parse_sets(sets))
+            figure = charts.per_layer_chart(result.spec, result.analysis)
+        charts.save(figure, output)
+        return
+    if zoo == bool(models):
+        raise ArchcalcError("E504", "name the MODELS to compare, or use --zoo for every shipped model with accuracy")
+    names = [name for name, spec in catalog().items() if spec.accuracy is not None] if zoo else list(models)
+    points = []
+    for name in names:
+        result = analyse(name)
+        spec = result.spec
+        if spec.accuracy is None:
+            click.echo(f"{name}: no reported accuracy in its spec, so it is left off the chart", err=True)
+            continue
+        points.append(charts.ComplexityPoint(spec.name, result.total("macs"), result.total("params"),
+                                             spec.accuracy.top1, spec.accuracy.source))
+    if not points:
+        raise ArchcalcError("E504", "none of the models has a reported accuracy to plot (see docs/pictures.md)")
+    charts.save(charts.complexity_chart(points), output)
+
+
+@main.command()
+@click.argument("model")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the page to FILE (default: standard output).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_batch_option
+@_dtype_option
+@_set_option
+@click.option("--depth", type=click.IntRange(min=0), metavar="N", help="Collapse the diagram's blocks below depth N.")
+@click.option("--no-charts", is_flag=True, help="Leave out the per-layer charts (they need matplotlib).")
+@click.option("--no-diagram", is_flag=True, help="Leave out the diagram (it needs Graphviz).")
+def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_diagram):
+    """One self-contained HTML page for MODEL: totals, notes, sortable layer table, diagram and charts.
+
+    The page works offline: styles, script and pictures are inline and it makes no network request.
+    """
+    from .pipeline import analyse
+    from .render import diagram as drawing
+    from .render import report as page
+
+    result = analyse(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype.lower(), _parse_sets(sets))
+    spec, analysis = result.spec, result.analysis
+    diagram_svg, diagram_missing = None, "Diagram left out (--no-diagram)."
+    if not no_diagram:
+        try:
+            dot_text = drawing.to_dot(drawing.build(spec, analysis, depth))
+            diagram_svg = drawing.render_graphviz(dot_text, "svg").decode("utf-8")
+        except ArchcalcError:
+            diagram_missing = drawing.INSTALL_GRAPHVIZ + "."
+    charts_svg, charts_missing = None, "Charts left out (--no-charts)."
+    if not no_charts:
+        from .render import plot as charts
+
+        try:
+            charts.pyplot()
+            charts_svg = charts.to_svg_text(charts.per_layer_chart(spec, analysis, width=12))
+        except ArchcalcError:
+            charts_missing = "The " + charts.INSTALL_MATPLOTLIB + "."
+    _write(output, page.render(result, diagram_svg, diagram_missing, charts_svg, charts_missing))
+
+
+@main.command(name="import")
+@click.argument("path", metavar="MODEL.onnx", required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the spec here (default: stdout).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Fix the input's dimensions (needed where they are dynamic).")
+@click.option("--allow-unsupported", is_flag=True,
+              help="Proceed past ops archcalc cannot count: placeholders of their shape, listed in the spec's notes.")
+@click.option("--torch", "torch_factory", metavar="MODULE:FUNCTION",
+              help="Export the torch.nn.Module this function returns (needs PyTorch and --input) instead of reading a file.")
+def import_model(path, output, input_shape, allow_unsupported, torch_factory):
+    """Turn an ONNX file into a readable spec: layer names from the graph, the DAG through from:."""
+    import tempfile
+    from pathlib import Path
+
+    from .onnx_import import export_from_torch, import_onnx
+    from .spec import parse_shape
+
+    if bool(path) == bool(torch_factory) or (torch_factory and not input_shape):
+        raise ArchcalcError("E504", "name one MODEL.onnx, or --torch MODULE:FUNCTION with --input")
+    shape = parse_shape(input_shape) if input_shape else None
+    with tempfile.TemporaryDirectory() as directory:
+        source = export_from_torch(torch_factory, shape, directory) if torch_factory else path
+        imported = import_onnx(source, shape, allow_unsupported)
+    for op_type, node, reason in imported.unsupported:
+        click.echo(f"{path or torch_factory}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
+    if output:
+        try:
+            Path(output).write_text(imported.text, encoding="utf-8")
+        except OSError as error:
+            raise ArchcalcError("E104", f"cannot write {output}: {error.strerror or error}") from None
+    else:
+        click.echo(imported.text, nl=False)

@@ -74,7 +74,7 @@ class ModelAnalysis:
 
     def layers_with_weights(self) -> int:
         """Layers that make up a network's depth (conv and fc), as papers count it."""
-        return sum(1 for r in self.rows if r.layer is not None and r.layer.family in ("conv", "fc"))
+        return sum(1 for r in self.rows if r.layer is not None and r.layer.counts_toward_depth)
 
     def findings(self, index: int = 0) -> Findings:
         values = {"activations": [int(r.activations[index]) for r in self.rows],
@@ -111,7 +111,8 @@ def analyse(model, inputs=None, batches=(1,), dtype: str = "fp32", overrides: di
     every (input shape, batch) pair in one walk."""
     from .zoo import resolve
 
-    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides)
+    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides,
+                                                                                inputs[0] if inputs else None)
     return analyse_spec(spec, inputs, batches, dtype)
 
 

@@ -63,7 +63,7 @@ def settings_schema(cls) -> dict:
     properties.update(ENTRY_KEY_SCHEMAS)
     options = [{"type": "null"},
                {"type": "object", "properties": properties, "additionalProperties": False}]
-    if cls.type_name in spec.JOIN_TYPES:
+    if cls.joins:
         options.append({"type": "array", "description": "parallel branches, each a list of layers ([] = the input)",
                         "items": {"anyOf": [{"$ref": "#/$defs/layers"}, {"type": "null"}]}})
     return {"description": _doc(cls).split("\n\n")[0], "anyOf": options}
@@ -123,19 +123,35 @@ def expect_schema() -> dict:
                                                                "additionalProperties": False}}}}
 
 
+def include_schema() -> dict:
+    """``include:``: spec names or relative paths, alone or mapped to the block names wanted."""
+    source = {"type": "string", "description": "a shipped spec's name (mobilenet_v3) or a relative path to a YAML file"}
+    selection = {"type": "object", "additionalProperties": {"anyOf": [
+        {"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+        "description": "spec name or path → the blocks wanted (null: all)"}
+    return {"anyOf": [source, selection, {"type": "array", "items": {"anyOf": [source, selection]}}],
+            "description": "blocks from other specs, used as if written here (docs/spec-format.md)"}
+
+
 def spec_schema() -> dict:
     """The whole document: top-level keys, variants, blocks, layers and expect."""
     text = {"type": "string"}
     shape = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer", "minimum": 1}},
                        {"type": "integer", "minimum": 1}],
              "description": "input shape: 3x224x224, [3, 224, 224], or a number of features"}
+    percent = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
+    accuracy = {"type": "object", "additionalProperties": False, "required": ["top1", "source", "eval"],
+                "description": "reported ImageNet-1K validation accuracy in percent, and where it was reported",
+                "properties": {"top1": percent, "top5": {"anyOf": [percent, {"type": "null"}]},
+                               "source": text, "eval": text}}
     common = {
         "$schema": {"type": "string", "description": "this schema, for editors"},
         "name": {"type": ["string", "integer"]}, "title": text, "source": text, "description": text,
-        "notes": {}, "metadata": {"type": ["object", "null"]}, "input": shape,
+        "notes": {}, "metadata": {"type": ["object", "null"]}, "accuracy": accuracy, "input": shape,
         "rounding": {"enum": ["exact", "floor", "ceil"],
                      "description": "non-integer output sizes: error (exact), or floor/ceil as frameworks do"},
         "defaults": defaults_schema(), "vars": {"type": ["object", "null"]},
+        "include": include_schema(),
         "blocks": {"type": "object", "additionalProperties": {"$ref": "#/$defs/block"}},
         "layers": {"$ref": "#/$defs/layers"}, "expect": {"$ref": "#/$defs/expect"},
         "variants": {"type": "object", "additionalProperties": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/variant"}]}},

@@ -35,10 +35,11 @@ ENTRY_KEYS = ("name", "repeat", "index", "from", "if", "output")
 #: An entry type that groups layers (to repeat them together) without naming a scope.
 GROUP = "seq"
 #: Keys of a spec document.
-TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "input", "rounding",
-            "defaults", "vars", "blocks", "layers", "expect", "variants", "$schema")
-VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "input", "vars", "expect")
-JOIN_TYPES = ("concat", "add", "mean", "mul")
+TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "accuracy", "input", "rounding",
+            "defaults", "vars", "include", "blocks", "layers", "expect", "variants", "$schema")
+VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "accuracy", "input", "vars", "expect")
+#: Keys of ``accuracy:`` (reported ImageNet-1K validation accuracy, in percent, with where it was reported).
+ACCURACY_KEYS = ("top1", "top5", "source", "eval")
 #: Limits that keep a hostile spec from exhausting time, memory or the stack (E106).
 MAX_LAYERS = 1_000_000       # entries instantiated, repetitions included
 MAX_NESTING = 64             # blocks and branches inside one another
@@ -127,8 +128,9 @@ def parse_shape(text, location: Location | None = None) -> tuple[int, ...]:
                      location) from None
     if any(d >= 2**62 for d in shape):
         raise _error("E306", f"input shape {text!r} has a dimension beyond 64-bit arithmetic", location)
-    if len(shape) not in (1, 3):
-        raise _error("E203", f"input shape needs 3 dimensions (C×H×W) or 1 (features), got {len(shape)}", location)
+    if not 1 <= len(shape) <= 4:
+        raise _error("E203", f"input shape needs 2 to 4 dimensions (C×L, C×H×W or C×D×H×W) or 1 (features), "
+                             f"got {len(shape)}", location)
     return shape
 
 
@@ -161,6 +163,12 @@ class ModelSpec:
         if self.variant is not None:
             merged.update(self.variant.get("metadata") or {})
         return merged
+
+    @property
+    def accuracy(self) -> "Accuracy | None":
+        """The reported accuracy (the variant's, else the file's), or None."""
+        where = self.variant if self.variant is not None and "accuracy" in self.variant else self.document
+        return _accuracy(where, where.get("accuracy"))
 
     @property
     def location(self) -> Location:
@@ -205,6 +213,46 @@ class ModelSpec:
             raise _error("E106", "the spec nests too deeply to compile", self.location) from None
 
 
+@dataclass(frozen=True)
+class Accuracy:
+    """Reported ImageNet-1K validation accuracy in percent: ``top1`` and (when reported) ``top5``,
+    the ``source`` that printed them and the ``eval`` protocol (crop, single model)."""
+
+    top1: float
+    top5: float | None
+    source: str
+    eval: str
+
+
+def _accuracy(owner: Mapping, value) -> Accuracy | None:
+    """Check an ``accuracy:`` mapping: only reported numbers, so where they come from is required."""
+    if value is None:
+        return None
+    where = owner.value_location("accuracy")
+    if not isinstance(value, Mapping):
+        raise _error("E203", "accuracy must be a mapping such as {top1: 76.13, top5: 92.862, source: ..., eval: ...}",
+                     where)
+    _check_keys(value, ACCURACY_KEYS, "accuracy")
+    for key in ("top1", "source", "eval"):
+        if key not in value:
+            raise _error("E204", f"accuracy needs '{key}' (keys: {', '.join(ACCURACY_KEYS)})", where)
+    for key in ("top1", "top5"):
+        number = value.get(key)
+        if key == "top5" and number is None:
+            continue
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 < number <= 100:
+            raise _error("E203", f"accuracy {key}: expected a percentage in (0, 100], got {number!r}",
+                         value.value_location(key))
+    if value.get("top5") is not None and value["top5"] < value["top1"]:
+        raise _error("E203", f"accuracy top5 {value['top5']} is below top1 {value['top1']}", value.value_location("top5"))
+    for key in ("source", "eval"):
+        if not isinstance(value[key], str) or not value[key].strip():
+            raise _error("E203", f"accuracy {key}: expected text saying where the number comes from, got "
+                                 f"{value[key]!r}", value.value_location(key))
+    top5 = value.get("top5")
+    return Accuracy(float(value["top1"]), None if top5 is None else float(top5), value["source"], value["eval"])
+
+
 def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
     """Read a spec file: one ModelSpec, or one per entry of its ``variants``."""
     file = str(path)
@@ -216,6 +264,7 @@ def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
     variants = document.get("variants")
     if variants is None:
         name = document.get("name") or Path(file).stem
+        _accuracy(document, document.get("accuracy"))
         return [ModelSpec(str(name), file, document)]
     if not isinstance(variants, Mapping) or not variants:
         raise _error("E203", "variants must be a mapping of model names to their settings",
@@ -226,6 +275,7 @@ def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
         if not isinstance(settings, Mapping):
             raise _error("E203", f"variant '{name}' must be a mapping", variants.value_location(name))
         _check_keys(settings, VARIANT_KEYS, f"variant '{name}'")
+        _accuracy(settings, settings.get("accuracy"))
         specs.append(ModelSpec(str(name), file, document, settings))
     return specs
 
@@ -241,6 +291,149 @@ def _check_keys(mapping: Mapping, allowed, what: str) -> None:
         if key not in allowed:
             raise _error("E202", f"unknown key '{key}' in {what}{did_you_mean(key, allowed)}",
                          mapping.key_location(key))
+
+
+# ---- include: blocks from other specs ----
+# A spec's blocks are its own ``blocks`` and those it includes, in one namespace. An included block
+# is used as if it were written in the including file: it sees that file's vars, defaults and
+# rounding (its own file's are not read). Only blocks are taken from an included file.
+
+
+def blocks_with_includes(document: Mapping, file: str) -> Mapping:
+    """The blocks a spec can use: its own and the ones its ``include`` names (recursively).
+
+    ``include`` is a name or path, a mapping of names/paths to the blocks wanted (null: all),
+    or a list of either. Errors: a missing file or spec (E104), an include cycle (E407), one
+    block name from two places (E408), a block the included file does not have (E201).
+    """
+    blocks, _origins = _blocks_and_origins(document, file, (_identity(file),))
+    return blocks
+
+
+def _identity(file) -> Path:
+    return Path(file).resolve()
+
+
+def _blocks_and_origins(document: Mapping, file: str, chain: tuple) -> tuple[Mapping, dict]:
+    """(blocks by name, where each block was defined) — the latter tells a clash from a diamond."""
+    own = document.get("blocks") or _empty_mapping(document.location)
+    if not isinstance(own, Mapping):
+        raise _error("E203", "blocks must be a mapping of block names to definitions",
+                     document.value_location("blocks"))
+    blocks = _empty_mapping(own.location)
+    origins: dict = {}
+    for name in own:
+        _put_block(blocks, origins, name, own, (_identity(file), name))
+    for source, wanted, where in _include_entries(document):
+        path = _include_path(source, file, where)
+        if _identity(path) in chain:
+            cycle = " → ".join(p.name for p in chain + (_identity(path),))
+            raise _error("E407", f"include '{source}' leads back to a spec that includes it ({cycle})", where)
+        included = load(read_text(path), str(path))
+        if not isinstance(included, Mapping):
+            raise _error("E105", f"include '{source}': {path} holds no mapping with 'blocks'", where)
+        their_blocks, their_origins = _blocks_and_origins(included, str(path), chain + (_identity(path),))
+        for name in _selected_blocks(their_blocks, wanted, source, path):
+            _put_block(blocks, origins, name, their_blocks, their_origins[name], (source, where))
+    return blocks, origins
+
+
+def _put_block(blocks: Mapping, origins: dict, name, source: Mapping, origin, include=None) -> None:
+    """Add block ``name`` from ``source``; ``include`` is (what was included, where) for an included one."""
+    if name in origins and origins[name] != origin:
+        what, where = include
+        raise _error("E408", f"include '{what}' brings block '{name}' (defined at {source.key_location(name)}), "
+                             f"but a block of that name is already defined at {blocks.key_location(name)}; "
+                             f"include only the blocks needed, or rename one", where)
+    blocks[name] = source[name]
+    blocks.key_locations[name] = source.key_location(name)
+    blocks.value_locations[name] = source.value_location(name)
+    origins[name] = origin
+
+
+def _include_entries(document: Mapping):
+    """(name or path, the block names wanted or None for all, location) for each include."""
+    if "include" not in document:
+        return
+    value, where = document["include"], document.value_location("include")
+    items = value if isinstance(value, list) else [value]
+    for position, item in enumerate(items):
+        item_where = value.item_location(position) if isinstance(value, Sequence) else where
+        if isinstance(item, str):
+            yield item, None, item_where
+        elif isinstance(item, Mapping):
+            for source, wanted in item.items():
+                wanted_where = item.value_location(source)
+                if wanted is not None and not (isinstance(wanted, list) and all(isinstance(w, str) for w in wanted)):
+                    raise _error("E203", f"include '{source}': expected a list of block names (or null for all), "
+                                         f"got {wanted!r}", wanted_where)
+                yield str(source), wanted, item.key_location(source)
+        else:
+            raise _error("E203", "include takes a spec name or file path, a mapping of them to block names, "
+                                 f"or a list of these; got {item!r}", item_where)
+
+
+def _include_path(source: str, file: str, where: Location) -> Path:
+    """A file path (it has a '/' or ends in .yaml/.yml; relative to the including file) or the name
+    of a shipped spec: a file in specs/ (mobilenet_v3) or a model it defines (mobilenet_v3_large)."""
+    if not source:
+        raise _error("E203", "include needs a spec name or a file path", where)
+    if Path(source).is_absolute():
+        raise _error("E203", f"include '{source}': a file path must be relative to the including spec", where)
+    if "/" in source or "\\" in source or source.endswith((".yaml", ".yml")):
+        path = Path(file).parent / source
+        if not path.is_file():
+            raise _error("E104", f"include '{source}': no such file: {path}", where)
+        return path
+    from .zoo import catalog, specs_dir   # zoo reads specs with this module: imported when needed
+
+    path = specs_dir() / f"{source}.yaml"
+    if path.is_file():
+        return path
+    models = catalog()
+    if source in models:
+        return Path(models[source].file)
+    names = [p.stem for p in specs_dir().glob("*.yaml")] + list(models)
+    raise _error("E104", f"include '{source}': no shipped spec of that name{did_you_mean(source, names)} "
+                         f"(a file path needs a '/' or a .yaml ending)", where)
+
+
+def _selected_blocks(blocks: Mapping, wanted, source: str, path: Path) -> list:
+    """The blocks wanted from an included file, with every block they use (their names written
+    as layer types inside them); all of them when ``wanted`` is None."""
+    if wanted is None:
+        return list(blocks)
+    for position, name in enumerate(wanted):
+        if name not in blocks:
+            where = wanted.item_location(position) if isinstance(wanted, Sequence) else None
+            raise _error("E201", f"include '{source}': {path.name} has no block '{name}'"
+                                 f"{did_you_mean(name, blocks)}; blocks: {', '.join(map(str, blocks)) or 'none'}",
+                         where)
+    selected: list = []
+    stack = list(reversed(wanted))
+    while stack:
+        name = stack.pop()
+        if name in selected:
+            continue
+        selected.append(name)
+        stack.extend(used for used in _names_used(blocks[name]) if used in blocks and used not in selected)
+    return selected
+
+
+def _names_used(definition) -> set:
+    """Every string written as a key or a bare entry inside a block definition."""
+    found: set = set()
+    stack = [definition]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            found.update(k for k in value if isinstance(k, str))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            found.add(value)
+    return found
 
 
 def _substitute(value, variables, location, layer):
@@ -312,10 +505,7 @@ class _Compiler:
         document = spec.document
         self.file = spec.file
         self.variables = variables
-        self.blocks = document.get("blocks") or _empty_mapping(document.location)
-        if not isinstance(self.blocks, Mapping):
-            raise _error("E203", "blocks must be a mapping of block names to definitions",
-                         document.value_location("blocks"))
+        self.blocks = blocks_with_includes(document, self.file)
         self.rounding = document.get("rounding", "exact")
         if self.rounding not in ("exact", "floor", "ceil"):
             raise _error("E203", f"rounding must be 'exact', 'floor' or 'ceil', got {self.rounding!r}",
@@ -521,16 +711,30 @@ class _Compiler:
             elif spec_key.required:
                 raise _error("E204", f"{cls.type_name} needs '{key}' ({spec_key.doc})", key_where,
                              self._full(scope, name))
+        for key in cls.reference_keys:  # like: LAYER reads that layer's shape: a further input
+            if values.get(key) is not None:
+                inputs = [*inputs, self._reference(values[key], args, key, scope, name)]
         low, high = cls.arity
         if len(inputs) < low or (high is not None and len(inputs) > high):
             expected = f"{low}" if low == high else f"at least {low}"
             raise _error("E405", f"{cls.type_name} takes {expected} input(s), got {len(inputs)}", where,
                          self._full(scope, name))
-        if cls.type_name in JOIN_TYPES and len(inputs) < 2:
+        if cls.joins and len(inputs) < 2:
             self.errors.append(_error("E405", f"{cls.type_name} joins two or more inputs (from: [a, b], or a list of "
                                               f"branches), got {len(inputs)}; alone it would change nothing",
                                       where, self._full(scope, name)))
         return self._add(scope, name, cls(**values), inputs, where)
+
+    def _reference(self, reference, args, key, scope, name) -> int:
+        """The node a ``like:`` key names: 'input' is the network's input."""
+        index = 0 if reference == "input" else scope.resolve(reference)
+        if index is None:
+            index = self.full_names.get(reference)
+        if index is None:
+            where = args.value_location(key) if isinstance(args, Mapping) and key in args else None
+            raise _error("E401", f"'{key}' names '{reference}', which is not defined before this layer"
+                                 f"{did_you_mean(reference, scope.known_names())}", where, self._full(scope, name))
+        return index
 
     def _default(self, cls, key):
         """Spec-level defaults: per layer type (defaults: {conv: {bias: false}}) or for any type."""
@@ -550,8 +754,9 @@ class _Compiler:
                          layer_name) from None
 
     def _branches(self, type_name, branches, name, inputs, where, key_where, scope, variables) -> int:
-        if lookup(type_name) is None or lookup(type_name).type_name not in JOIN_TYPES:
-            raise _error("E203", f"only {', '.join(JOIN_TYPES)} take a list of branches; "
+        if lookup(type_name) is None or not lookup(type_name).joins:
+            joins = ", ".join(name for name, cls in REGISTRY.items() if cls.joins)
+            raise _error("E203", f"only {joins} take a list of branches; "
                                  f"'{type_name}' needs a mapping of settings", key_where, self._full(scope, name))
         if len(inputs) != 1:
             raise _error("E405", "a join with branches starts all branches from one input", where,

@@ -43,13 +43,20 @@ def _exists(path: Path) -> bool:
                             Location(str(path), 1, 1)) from None
 
 
-def resolve(name_or_path: str, overrides: dict | None = None) -> ModelSpec:
-    """A shipped model by name, or the (first) model of a YAML file; ``-`` reads standard input.
+def resolve(name_or_path: str, overrides: dict | None = None, input_shape: tuple | None = None) -> ModelSpec:
+    """A shipped model by name, the (first) model of a YAML file, or an ONNX file (imported);
+    ``-`` reads standard input.
 
-    ``file.yaml:variant`` picks one variant of a file that defines several.
+    ``file.yaml:variant`` picks one variant of a file that defines several. ``input_shape``
+    fixes an ONNX file's input dimensions (needed where the file leaves them dynamic).
     """
+    from .onnx_import import is_onnx_path, load_onnx_spec
+
     if not name_or_path:
         raise ArchcalcError("E504", "MODEL is empty: name a shipped spec (see 'archcalc list'), a YAML file or -")
+    if is_onnx_path(name_or_path):
+        spec = load_onnx_spec(name_or_path, input_shape)
+        return ModelSpec(spec.name, spec.file, spec.document, None, dict(overrides)) if overrides else spec
     path_text, _, variant = name_or_path.partition(":") if name_or_path.count(":") == 1 and not \
         _exists(Path(name_or_path)) else (name_or_path, "", "")
     path = Path(path_text)

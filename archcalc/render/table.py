@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from ..conventions import NEW
+from ..layers.base import other_op_labels
 from ..units import exact as exact_int
 from ..units import human
 from . import data
@@ -112,8 +113,8 @@ def _totals_block(result, fmt, index, multi) -> list:
                                + (f"; {exact_int(t['buffers'])} buffers (BN running stats)" if t["buffers"] else ""))
     grid.add_row("Multiply-adds", f"{exact_int(t['macs'])} MACs ({human(t['macs'])}) = {human(t['flops'])} FLOPs "
                                   f"(1 MAC = 2 FLOPs; conv and fc only)")
-    others = [k for k in t if k in ("window_reads", "elementwise", "adds", "multiplies", "normalization",
-                                    "interpolation")]
+    labels = other_op_labels()
+    others = [k for k in t if k in labels]
     if others:
         grid.add_row("Other ops", ", ".join(f"{k.replace('_', ' ')} {human(t[k])}" for k in others))
     grid.add_row("Activations", f"{exact_int(t['activations'])} elements × {analysis.element_bytes} B = "
