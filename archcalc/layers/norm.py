@@ -80,7 +80,7 @@ class LocalResponseNorm(Layer):
     aliases = ("norm", "local_response_norm")
     family = "norm"
     free_of = frozenset({"params", "macs"})
-    other_op_labels = BatchNorm.other_op_labels
+    other_op_labels = NORMALIZATION
     keys = {
         "size": Key(positive_int, 5, "channels in the normalisation window"),
         "alpha": Key(number, 1e-4, "scale"),
