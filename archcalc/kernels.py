@@ -294,6 +294,58 @@ def conv(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, max
     return y, macs
 
 
+def conv_transpose(x, weight, bias=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution in 1, 2 or 3 spatial dimensions (PyTorch's ``conv_transpose2d`` and
+    kin); returns ``(y, macs)``.
+
+    ``x`` is (N, C, *spatial), ``weight`` (C, O // groups, *kernel) as PyTorch stores it, ``padding``
+    one int per axis (removed from both ends), ``output_padding`` added at the end. Output per axis:
+    (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1.
+
+    Each input element meets every kernel tap: one batched matrix product (O/groups·∏kernel) ×
+    (C/groups) × (N·∏spatial) gives every tap's contribution, which is then added into place
+    ("col2im"). ``macs`` is the M·N·K of that product, N·C·∏spatial·(O/groups)·∏kernel.
+
+    >>> y, macs = conv_transpose(np.ones((1, 1, 2, 2), np.float32), np.ones((1, 1, 2, 2), np.float32), stride=2)
+    >>> y.shape, macs, float(y.sum())
+    ((1, 1, 4, 4), 16, 16.0)
+    """
+    x = _feature_map(x, "conv_transpose input")
+    weight = _float32(weight, x.ndim, "conv_transpose weight")
+    dims = x.ndim - 2
+    stride, dilation = _sizes(stride, dims, "stride"), _sizes(dilation, dims, "dilation")
+    padding = tuple(int(p) for p in ((padding,) * dims if np.ndim(padding) == 0 else padding))
+    output_padding = tuple(int(p) for p in ((output_padding,) * dims if np.ndim(output_padding) == 0
+                                            else output_padding))
+    n, c, *spatial = x.shape
+    c_weight, out_per_group, *kernel = weight.shape
+    if groups < 1 or c % groups or c_weight != c:
+        raise ValueError(f"conv_transpose: weight has {c_weight} input channels and groups={groups}; "
+                         f"the input has {c}")
+    o = out_per_group * groups
+    full = [(size - 1) * s + d * (k - 1) + 1 for size, s, d, k in zip(spatial, stride, dilation, kernel)]
+    out = [f - 2 * p + op for f, p, op in zip(full, padding, output_padding)]
+    if min(out) < 1:
+        raise ValueError(f"conv_transpose: padding {padding} leaves no output (would be {out})")
+    c_per_group, taps, positions = c // groups, int(np.prod(kernel)), int(np.prod(spatial))
+    weight_matrices = weight.reshape(groups, c_per_group, out_per_group * taps).transpose(0, 2, 1)
+    inputs = x.reshape(n, groups, c_per_group, positions)
+    contributions = np.matmul(weight_matrices, inputs)          # (N, groups, O/groups·∏k, ∏spatial)
+    macs = _matmul_macs(weight_matrices.shape, inputs.shape)
+    contributions = contributions.reshape(n, o, *kernel, *spatial)
+    canvas = np.zeros((n, o, *(f + op for f, op in zip(full, output_padding))), dtype=FLOAT)
+    for tap in np.ndindex(*kernel):
+        target = tuple(slice(t * d, t * d + (size - 1) * s + 1, s)
+                       for t, d, size, s in zip(tap, dilation, spatial, stride))
+        canvas[(slice(None), slice(None)) + target] += contributions[(slice(None), slice(None)) + tap]
+    y = canvas[(slice(None), slice(None)) + tuple(slice(p, p + size) for p, size in zip(padding, out))]
+    y = np.ascontiguousarray(y)
+    if bias is not None:
+        bias = _float32(bias, 1, "conv_transpose bias")
+        y += bias.reshape((1, o) + (1,) * dims)
+    return y, macs
+
+
 def linear(x, weight, bias=None):
     """Fully-connected layer ``x @ weight.T + bias``; returns ``(y, macs)`` with macs = N·in·out.
 
@@ -418,6 +470,106 @@ def adaptive_avg_pool(x, size):
         y[(slice(None), slice(None)) + index] = x[(slice(None), slice(None)) + window].mean(
             axis=tuple(range(2, x.ndim)), dtype=FLOAT)
     return y
+
+
+# --------------------------------------------------------------------------------------------
+# Resampling: interpolation, pixel shuffle, center crop
+# --------------------------------------------------------------------------------------------
+
+#: Per mode: taps read per output element along each interpolated axis.
+INTERPOLATION_TAPS = {"nearest": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
+
+
+def _source_coordinates(size_in, size_out, scale, align_corners, cubic):
+    """PyTorch's source coordinate of each output index along one axis (float64)."""
+    index = np.arange(size_out, dtype=np.float64)
+    if align_corners:
+        return index * ((size_in - 1) / (size_out - 1)) if size_out > 1 else np.zeros(size_out)
+    ratio = 1.0 / scale if scale is not None else size_in / size_out
+    source = (index + 0.5) * ratio - 0.5
+    return source if cubic else np.maximum(source, 0.0)
+
+
+def _cubic_weights(t, a=-0.75):
+    """Keys' cubic convolution weights for the taps at offsets −1, 0, 1, 2 (PyTorch's A = −0.75)."""
+    def near(d):  # |d| ≤ 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):   # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _interpolate_axis(x, axis, size_out, mode, align_corners, scale):
+    size_in = x.shape[axis]
+    if mode == "nearest":
+        ratio = 1.0 / scale if scale is not None else size_in / size_out
+        index = np.minimum(np.floor(np.arange(size_out) * ratio).astype(np.int64), size_in - 1)
+        return np.take(x, index, axis=axis)
+    cubic = mode == "bicubic"
+    source = _source_coordinates(size_in, size_out, scale, align_corners, cubic)
+    base = np.floor(source).astype(np.int64)
+    t = source - base
+    shape = [1] * x.ndim
+    shape[axis] = size_out
+    if cubic:
+        taps = zip(range(-1, 3), _cubic_weights(t))
+    else:
+        base = np.minimum(base, size_in - 1)
+        taps = zip(range(0, 2), (1 - t, t))
+    result = np.zeros(x.shape[:axis] + (size_out,) + x.shape[axis + 1 :], dtype=np.float64)
+    for offset, weight in taps:
+        index = np.clip(base + offset, 0, size_in - 1)
+        result += np.take(x, index, axis=axis) * weight.reshape(shape)
+    return result
+
+
+def interpolate(x, size, mode="nearest", align_corners=None, scale=None):
+    """Resize the spatial axes of ``x`` (N, C, *spatial) to ``size`` as PyTorch's ``F.interpolate``;
+    ``scale`` (one per axis, or None) is the scale factor PyTorch would use for the source
+    coordinates when the size came from one. Returns ``(y, taps)``: taps = output elements ×
+    ∏(taps per axis), nearest 1, (bi/tri)linear 2 and bicubic 4 per axis.
+
+    >>> y, taps = interpolate(np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2), (4, 4))
+    >>> y[0, 0, :, 0].tolist(), taps
+    ([0.0, 0.0, 2.0, 2.0], 16)
+    """
+    x = _feature_map(x, "interpolate input")
+    dims = x.ndim - 2
+    size = _sizes(size, dims, "size")
+    scales = (None,) * dims if scale is None else tuple(scale)
+    y = x.astype(np.float64) if mode != "nearest" else x
+    for axis, (out, factor) in enumerate(zip(size, scales), start=2):
+        y = _interpolate_axis(y, axis, out, mode, bool(align_corners), factor)
+    y = np.ascontiguousarray(y, dtype=FLOAT)
+    return y, y.size * INTERPOLATION_TAPS[mode] ** dims
+
+
+def pixel_shuffle(x, factor):
+    """(N, C·r^d, *spatial) → (N, C, *spatial·r), PyTorch's ``pixel_shuffle`` order in any rank."""
+    x = _feature_map(x, "pixel_shuffle input")
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    if c % factor**dims:
+        raise ValueError(f"pixel_shuffle: {c} channels are not divisible by {factor}^{dims}")
+    grouped = x.reshape(n, c // factor**dims, *(factor,) * dims, *spatial)
+    order = [0, 1] + [axis for d in range(dims) for axis in (2 + dims + d, 2 + d)]
+    return np.ascontiguousarray(grouped.transpose(order)).reshape(n, c // factor**dims,
+                                                                   *(size * factor for size in spatial))
+
+
+def pixel_unshuffle(x, factor):
+    """(N, C, *spatial·r) → (N, C·r^d, *spatial): the inverse of :func:`pixel_shuffle`."""
+    x = _feature_map(x, "pixel_unshuffle input")
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    if any(size % factor for size in spatial):
+        raise ValueError(f"pixel_unshuffle: spatial sizes {spatial} are not divisible by {factor}")
+    split = x.reshape(n, c, *(v for size in spatial for v in (size // factor, factor)))
+    order = [0, 1] + [3 + 2 * d for d in range(dims)] + [2 + 2 * d for d in range(dims)]
+    return np.ascontiguousarray(split.transpose(order)).reshape(n, c * factor**dims,
+                                                                *(size // factor for size in spatial))
 
 
 # --------------------------------------------------------------------------------------------
