@@ -11,7 +11,8 @@ from .runtime import uniform
 
 
 NORMALIZATION = {"normalization": "normalisation arithmetic at inference, per output element: batch norm 2, "
-                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine)"}
+                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine; instance "
+                                   "norm with running statistics 2)"}
 
 
 @register
