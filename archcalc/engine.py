@@ -131,7 +131,8 @@ def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int, known:
             if key is not None:
                 known[key] = facts
         output, params, macs, other, activations, window = facts
-        field = receptive.step(window, [rows[i].field for i in node.inputs], output)
+        data_inputs = node.inputs[:len(node.inputs) - layer.references()]
+        field = receptive.step(window, [rows[i].field for i in data_inputs], output)
     except ArchcalcError as error:
         raise error.located(node.location, node.name) from None
     return Row(node, inputs, output, params, macs, dict(other), activations, field)

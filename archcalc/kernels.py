@@ -294,6 +294,58 @@ def conv(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, max
     return y, macs
 
 
+def conv_transpose(x, weight, bias=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution in 1, 2 or 3 spatial dimensions (PyTorch's ``conv_transpose2d`` and
+    kin); returns ``(y, macs)``.
+
+    ``x`` is (N, C, *spatial), ``weight`` (C, O // groups, *kernel) as PyTorch stores it, ``padding``
+    one int per axis (removed from both ends), ``output_padding`` added at the end. Output per axis:
+    (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1.
+
+    Each input element meets every kernel tap: one batched matrix product (O/groups·∏kernel) ×
+    (C/groups) × (N·∏spatial) gives every tap's contribution, which is then added into place
+    ("col2im"). ``macs`` is the M·N·K of that product, N·C·∏spatial·(O/groups)·∏kernel.
+
+    >>> y, macs = conv_transpose(np.ones((1, 1, 2, 2), np.float32), np.ones((1, 1, 2, 2), np.float32), stride=2)
+    >>> y.shape, macs, float(y.sum())
+    ((1, 1, 4, 4), 16, 16.0)
+    """
+    x = _feature_map(x, "conv_transpose input")
+    weight = _float32(weight, x.ndim, "conv_transpose weight")
+    dims = x.ndim - 2
+    stride, dilation = _sizes(stride, dims, "stride"), _sizes(dilation, dims, "dilation")
+    padding = tuple(int(p) for p in ((padding,) * dims if np.ndim(padding) == 0 else padding))
+    output_padding = tuple(int(p) for p in ((output_padding,) * dims if np.ndim(output_padding) == 0
+                                            else output_padding))
+    n, c, *spatial = x.shape
+    c_weight, out_per_group, *kernel = weight.shape
+    if groups < 1 or c % groups or c_weight != c:
+        raise ValueError(f"conv_transpose: weight has {c_weight} input channels and groups={groups}; "
+                         f"the input has {c}")
+    o = out_per_group * groups
+    full = [(size - 1) * s + d * (k - 1) + 1 for size, s, d, k in zip(spatial, stride, dilation, kernel)]
+    out = [f - 2 * p + op for f, p, op in zip(full, padding, output_padding)]
+    if min(out) < 1:
+        raise ValueError(f"conv_transpose: padding {padding} leaves no output (would be {out})")
+    c_per_group, taps, positions = c // groups, int(np.prod(kernel)), int(np.prod(spatial))
+    weight_matrices = weight.reshape(groups, c_per_group, out_per_group * taps).transpose(0, 2, 1)
+    inputs = x.reshape(n, groups, c_per_group, positions)
+    contributions = np.matmul(weight_matrices, inputs)          # (N, groups, O/groups·∏k, ∏spatial)
+    macs = _matmul_macs(weight_matrices.shape, inputs.shape)
+    contributions = contributions.reshape(n, o, *kernel, *spatial)
+    canvas = np.zeros((n, o, *(f + op for f, op in zip(full, output_padding))), dtype=FLOAT)
+    for tap in np.ndindex(*kernel):
+        target = tuple(slice(t * d, t * d + (size - 1) * s + 1, s)
+                       for t, d, size, s in zip(tap, dilation, spatial, stride))
+        canvas[(slice(None), slice(None)) + target] += contributions[(slice(None), slice(None)) + tap]
+    y = canvas[(slice(None), slice(None)) + tuple(slice(p, p + size) for p, size in zip(padding, out))]
+    y = np.ascontiguousarray(y)
+    if bias is not None:
+        bias = _float32(bias, 1, "conv_transpose bias")
+        y += bias.reshape((1, o) + (1,) * dims)
+    return y, macs
+
+
 def linear(x, weight, bias=None):
     """Fully-connected layer ``x @ weight.T + bias``; returns ``(y, macs)`` with macs = N·in·out.
 
@@ -421,6 +473,106 @@ def adaptive_avg_pool(x, size):
 
 
 # --------------------------------------------------------------------------------------------
+# Resampling: interpolation, pixel shuffle, center crop
+# --------------------------------------------------------------------------------------------
+
+#: Per mode: taps read per output element along each interpolated axis.
+INTERPOLATION_TAPS = {"nearest": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
+
+
+def _source_coordinates(size_in, size_out, scale, align_corners, cubic):
+    """PyTorch's source coordinate of each output index along one axis (float64)."""
+    index = np.arange(size_out, dtype=np.float64)
+    if align_corners:
+        return index * ((size_in - 1) / (size_out - 1)) if size_out > 1 else np.zeros(size_out)
+    ratio = 1.0 / scale if scale is not None else size_in / size_out
+    source = (index + 0.5) * ratio - 0.5
+    return source if cubic else np.maximum(source, 0.0)
+
+
+def _cubic_weights(t, a=-0.75):
+    """Keys' cubic convolution weights for the taps at offsets −1, 0, 1, 2 (PyTorch's A = −0.75)."""
+    def near(d):  # |d| ≤ 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):   # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _interpolate_axis(x, axis, size_out, mode, align_corners, scale):
+    size_in = x.shape[axis]
+    if mode == "nearest":
+        ratio = 1.0 / scale if scale is not None else size_in / size_out
+        index = np.minimum(np.floor(np.arange(size_out) * ratio).astype(np.int64), size_in - 1)
+        return np.take(x, index, axis=axis)
+    cubic = mode == "bicubic"
+    source = _source_coordinates(size_in, size_out, scale, align_corners, cubic)
+    base = np.floor(source).astype(np.int64)
+    t = source - base
+    shape = [1] * x.ndim
+    shape[axis] = size_out
+    if cubic:
+        taps = zip(range(-1, 3), _cubic_weights(t))
+    else:
+        base = np.minimum(base, size_in - 1)
+        taps = zip(range(0, 2), (1 - t, t))
+    result = np.zeros(x.shape[:axis] + (size_out,) + x.shape[axis + 1 :], dtype=np.float64)
+    for offset, weight in taps:
+        index = np.clip(base + offset, 0, size_in - 1)
+        result += np.take(x, index, axis=axis) * weight.reshape(shape)
+    return result
+
+
+def interpolate(x, size, mode="nearest", align_corners=None, scale=None):
+    """Resize the spatial axes of ``x`` (N, C, *spatial) to ``size`` as PyTorch's ``F.interpolate``;
+    ``scale`` (one per axis, or None) is the scale factor PyTorch would use for the source
+    coordinates when the size came from one. Returns ``(y, taps)``: taps = output elements ×
+    ∏(taps per axis), nearest 1, (bi/tri)linear 2 and bicubic 4 per axis.
+
+    >>> y, taps = interpolate(np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2), (4, 4))
+    >>> y[0, 0, :, 0].tolist(), taps
+    ([0.0, 0.0, 2.0, 2.0], 16)
+    """
+    x = _feature_map(x, "interpolate input")
+    dims = x.ndim - 2
+    size = _sizes(size, dims, "size")
+    scales = (None,) * dims if scale is None else tuple(scale)
+    y = x.astype(np.float64) if mode != "nearest" else x
+    for axis, (out, factor) in enumerate(zip(size, scales), start=2):
+        y = _interpolate_axis(y, axis, out, mode, bool(align_corners), factor)
+    y = np.ascontiguousarray(y, dtype=FLOAT)
+    return y, y.size * INTERPOLATION_TAPS[mode] ** dims
+
+
+def pixel_shuffle(x, factor):
+    """(N, C·r^d, *spatial) → (N, C, *spatial·r), PyTorch's ``pixel_shuffle`` order in any rank."""
+    x = _feature_map(x, "pixel_shuffle input")
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    if c % factor**dims:
+        raise ValueError(f"pixel_shuffle: {c} channels are not divisible by {factor}^{dims}")
+    grouped = x.reshape(n, c // factor**dims, *(factor,) * dims, *spatial)
+    order = [0, 1] + [axis for d in range(dims) for axis in (2 + dims + d, 2 + d)]
+    return np.ascontiguousarray(grouped.transpose(order)).reshape(n, c // factor**dims,
+                                                                   *(size * factor for size in spatial))
+
+
+def pixel_unshuffle(x, factor):
+    """(N, C, *spatial·r) → (N, C·r^d, *spatial): the inverse of :func:`pixel_shuffle`."""
+    x = _feature_map(x, "pixel_unshuffle input")
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    if any(size % factor for size in spatial):
+        raise ValueError(f"pixel_unshuffle: spatial sizes {spatial} are not divisible by {factor}")
+    split = x.reshape(n, c, *(v for size in spatial for v in (size // factor, factor)))
+    order = [0, 1] + [3 + 2 * d for d in range(dims)] + [2 + 2 * d for d in range(dims)]
+    return np.ascontiguousarray(split.transpose(order)).reshape(n, c * factor**dims,
+                                                                *(size // factor for size in spatial))
+
+
+# --------------------------------------------------------------------------------------------
 # Normalisation and tensor plumbing
 # --------------------------------------------------------------------------------------------
 
@@ -492,12 +644,19 @@ def _per_channel_shape(values, x, name):
     return values.reshape((1, -1) + (1,) * (x.ndim - 2))
 
 
-def _normalize(x, axes, eps):
-    """``(x − mean) / sqrt(var + eps)`` over ``axes``, the biased variance (as PyTorch)."""
-    mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)
-    centred = x - mean.astype(FLOAT)
-    var = np.square(centred).mean(axis=axes, keepdims=True, dtype=np.float64)
-    return (centred * (1.0 / np.sqrt(var + eps)).astype(FLOAT)).astype(FLOAT, copy=False)
+def _normalize(x, axis, eps):
+    """``(x − mean) / sqrt(var + eps)`` over ``axis``, the biased variance (as PyTorch).
+
+    float32 throughout: along a contiguous axis NumPy sums pairwise, and across channels each
+    sum has at most a few thousand terms, so the statistics keep about 1e-6 relative accuracy.
+    """
+    mean = x.mean(axis=axis, keepdims=True)
+    centred = x - mean
+    var = np.square(centred).mean(axis=axis, keepdims=True)
+    var += FLOAT(eps)
+    np.sqrt(var, out=var)
+    centred /= var
+    return centred
 
 
 def _affine(y, x, scale, shift):
@@ -520,14 +679,26 @@ def layer_norm(x, scale=None, shift=None, eps=1e-5):
 
 def group_norm(x, groups, scale=None, shift=None, eps=1e-5):
     """PyTorch's ``group_norm``: the C channels split into ``groups`` consecutive groups, each
-    normalised over its channels and all positions of one sample; then a per-channel affine."""
+    normalised over its channels and all positions of one sample; then a per-channel affine.
+
+    The statistics come from the (N, groups, C/groups·positions) view, where every reduction
+    runs along contiguous memory; 1/σ of each group and the channel's scale are folded into one
+    factor per (sample, channel), so the affine costs one multiply and one add per element.
+    """
     x = _float32(x, None, "group_norm input")
     n, c = x.shape[:2]
     if groups < 1 or c % groups:
         raise ValueError(f"group_norm: groups={groups} must divide the {c} channels")
-    grouped = x.reshape(n, groups, -1)
-    y = _normalize(grouped, 2, eps).reshape(x.shape)
-    return _affine(y, x, scale, shift)
+    centred = x.reshape(n, groups, -1) - x.reshape(n, groups, -1).mean(axis=2, keepdims=True)
+    variance = np.einsum("ngk,ngk->ng", centred, centred) / FLOAT(centred.shape[2])
+    factor = np.repeat(FLOAT(1) / np.sqrt(variance + FLOAT(eps)), c // groups, axis=1)   # (N, C)
+    if scale is not None:
+        factor *= _per_channel_shape(scale, x[:, :, None], "scale").reshape(1, c)
+    y = centred.reshape(n, c, -1)
+    y *= factor[:, :, None]
+    if shift is not None:
+        y += _per_channel_shape(shift, x[:, :, None], "shift").reshape(1, c, 1)
+    return y.reshape(x.shape)
 
 
 def instance_norm(x, scale=None, shift=None, eps=1e-5):
@@ -600,6 +771,22 @@ def elu(x, alpha=1.0):
     return np.where(x > 0, x, FLOAT(alpha) * np.expm1(np.minimum(x, FLOAT(0))))
 
 
+# Activations with many passes per element (GELU's erfc, mish) run block by block: each pass over
+# a block reads what the previous one left in cache, instead of streaming a whole tensor from
+# memory per pass (GELU's erf form makes about thirty).
+_BLOCK = 1 << 15   # elements: a few float32 temporaries of 128 KiB fit in a core's L2 cache
+
+
+def _blockwise(function, x):
+    """``function(block, out)`` over consecutive flat blocks of ``x``; the result has x's shape."""
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    flat, flat_out = x.reshape(-1), out.reshape(-1)
+    for start in range(0, flat.size, _BLOCK):
+        function(flat[start:start + _BLOCK], flat_out[start:start + _BLOCK])
+    return out
+
+
 # Numerical Recipes' Chebyshev fit of erfc (fractional error < 1.2e-7 for all arguments).
 _ERFC_COEFFS = (
     -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
@@ -607,15 +794,51 @@ _ERFC_COEFFS = (
 )  # fmt: skip
 
 
+def _erfc_of_magnitude(a):
+    """erfc(a) for a ≥ 0 (a float32 array, overwritten): the Chebyshev fit, Horner in place."""
+    t = a * FLOAT(0.5)
+    t += FLOAT(1)
+    np.reciprocal(t, out=t)
+    poly = t * FLOAT(_ERFC_COEFFS[-1])
+    poly += FLOAT(_ERFC_COEFFS[-2])
+    for coeff in reversed(_ERFC_COEFFS[:-2]):
+        poly *= t
+        poly += FLOAT(coeff)
+    a *= a
+    poly -= a
+    np.exp(poly, out=poly)
+    poly *= t
+    return poly
+
+
 def _erfc(z):
-    """Complementary error function of a float32 array, without SciPy."""
-    a = np.abs(z)
-    t = FLOAT(1) / (FLOAT(1) + FLOAT(0.5) * a)
-    poly = np.full_like(t, FLOAT(_ERFC_COEFFS[-1]))
-    for coeff in reversed(_ERFC_COEFFS[:-1]):
-        poly = poly * t + FLOAT(coeff)
-    tail = t * np.exp(poly - a * a)
+    """Complementary error function of a float32 array, without SciPy (erfc(−a) = 2 − erfc(a))."""
+    tail = _erfc_of_magnitude(np.abs(z))
     return np.where(z >= 0, tail, FLOAT(2) - tail)
+
+
+def _gelu_erf(x, out):
+    """``0.5·x·erfc(−x/√2)`` as ``max(x, 0) − 0.5·|x|·erfc(|x|/√2)`` (erfc(−a) = 2 − erfc(a)): the
+    tail term is a product, so negative inputs keep their relative precision, and no per-element
+    select is needed (NumPy's masked ufuncs cost more than the whole polynomial)."""
+    magnitude = np.abs(x)
+    tail = _erfc_of_magnitude(magnitude * FLOAT(np.sqrt(0.5)))
+    magnitude *= FLOAT(0.5)
+    tail *= magnitude
+    np.maximum(x, FLOAT(0), out=out)
+    out -= tail
+
+
+def _gelu_tanh(x, out):
+    inner = x * x
+    inner *= FLOAT(0.044715)
+    inner += FLOAT(1)
+    inner *= x
+    inner *= FLOAT(np.sqrt(2 / np.pi))
+    np.tanh(inner, out=inner)
+    inner += FLOAT(1)
+    np.multiply(x, FLOAT(0.5), out=out)
+    out *= inner
 
 
 def gelu(x, approximate="none"):
@@ -627,18 +850,26 @@ def gelu(x, approximate="none"):
     ``0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`` (BERT, GPT-2).
     """
     x = _float32(x, None, "gelu input")
-    if approximate == "tanh":
-        inner = FLOAT(np.sqrt(2 / np.pi)) * (x + FLOAT(0.044715) * x * x * x)
-        return FLOAT(0.5) * x * (FLOAT(1) + np.tanh(inner))
-    if approximate != "none":
+    if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return FLOAT(0.5) * x * _erfc(-x * FLOAT(np.sqrt(0.5)))
+    return _blockwise(_gelu_tanh if approximate == "tanh" else _gelu_erf, x)
+
+
+def _mish(x, out):
+    # tanh(ln(1 + n)) = n(n + 2) / (n(n + 2) + 2) with n = eˣ: one exp instead of exp, log and tanh.
+    # Above x = 20 the fraction is 1 in float32; clipping there keeps n(n + 2) finite.
+    n = np.minimum(x, FLOAT(20))
+    np.exp(n, out=n)
+    ratio = n + FLOAT(2)
+    ratio *= n
+    np.add(ratio, FLOAT(2), out=n)
+    ratio /= n
+    np.multiply(x, ratio, out=out)
 
 
 def mish(x):
-    """x · tanh(softplus(x)), softplus(x) = log(1 + eˣ) evaluated without overflow."""
-    x = _float32(x, None, "mish input")
-    return x * np.tanh(np.logaddexp(FLOAT(0), x))
+    """x · tanh(softplus(x)), softplus(x) = ln(1 + eˣ), as PyTorch's ``nn.Mish``."""
+    return _blockwise(_mish, _float32(x, None, "mish input"))
 
 
 def prelu(x, slope):
@@ -647,7 +878,10 @@ def prelu(x, slope):
     slope = _float32(slope, 1, "prelu slope")
     if slope.shape != (1,):
         slope = _per_channel_shape(slope, x, "prelu slope")
-    return np.where(x > 0, x, x * slope)
+    out = np.minimum(x, FLOAT(0))
+    out *= slope
+    out += np.maximum(x, FLOAT(0))
+    return out
 
 
 ACTIVATIONS = {

@@ -215,8 +215,8 @@ def test_receptive_field_per_axis(inline):
           - conv: {name: c2, out: 4, kernel: [3, 1, 1], stride: [2, 1, 1], padding: [1, 0, 0]}
           - conv: {name: c3, out: 4, kernel: 3, padding: 1}
         """)
-    assert [int(s[0]) for s in result.rows["c1"].field.size] == [1, 3, 3]
-    assert [int(s[0]) for s in result.rows["c2"].field.size] == [3, 3, 3]
-    assert [int(j[0]) for j in result.rows["c2"].field.jump] == [2, 1, 1]
-    assert [int(s[0]) for s in result.rows["c3"].field.size] == [7, 5, 5]
+    assert [s.value()[0] for s in result.rows["c1"].field.size] == [1, 3, 3]
+    assert [s.value()[0] for s in result.rows["c2"].field.size] == [3, 3, 3]
+    assert [j.value()[0] for j in result.rows["c2"].field.jump] == [2, 1, 1]
+    assert [s.value()[0] for s in result.rows["c3"].field.size] == [7, 5, 5]
     assert int(result.rows["c3"].receptive_field()[0]) == 7

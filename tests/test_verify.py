@@ -113,6 +113,21 @@ LAYER_CASES = [
                             "- slice: {depth: [1, null], width: [0, -1]}\n- channel_shuffle: {groups: 2}\n"
                             "- channel_pad: {padding: 1}", (4, 3, 3, 3), 2),
     ("bn-slice-1d", "- bn1d\n- slice: {length: [2, -1]}\n- zeropad: {padding: [3, 0]}", (3, 9), 1),
+    # up-sampling and resizing
+    ("conv-transpose", "- conv_transpose: {out: 6, kernel: 3, stride: 2, padding: 1, output_padding: 1}\n"
+                       "- deconv: {out: 4, kernel: [2, 3], stride: [2, 1], dilation: [1, 2], groups: 2, bias: false}",
+     (4, 5, 6), 2),
+    ("conv-transpose-1d-3d", "- conv_transpose1d: {out: 3, kernel: 4, stride: 3, padding: 2}", (2, 7), 2),
+    ("conv-transpose-3d", "- conv_transpose3d: {out: 2, kernel: [1, 2, 2], stride: [1, 2, 2]}", (3, 2, 3, 4), 1),
+    ("upsample", "- upsample: {scale: 2}\n- upsample: {size: [7, 9], mode: bilinear}\n"
+                 "- upsample: {scale: 1.5, mode: bicubic, align_corners: true}\n- upsample: {like: input}",
+     (3, 4, 5), 2),
+    ("upsample-1d-3d", "- upsample: {scale: 3, mode: linear}\n- flatten", (2, 5), 1),
+    ("upsample-3d", "- upsample: {scale: [1, 2, 2], mode: trilinear, align_corners: false}", (2, 2, 3, 3), 1),
+    ("crop-pixel-shuffle", "- conv: {name: small, out: 8, kernel: 3}\n- crop: {from: input, like: small}\n"
+                           "- crop: {size: [3, 2]}\n- pixel_unshuffle: {factor: 1}\n"
+                           "- conv: {out: 8, kernel: 1}\n- pixel_shuffle: {factor: 2}\n- pixel_unshuffle: {factor: 2}",
+     (4, 7, 6), 2),
     ("mul-squeeze-excite", """\
 - mul:
     - []

@@ -5,7 +5,7 @@ activation memory and cost one element-wise op per element, whatever their formu
 mish's softplus and tanh count one each, as ReLU's max does). Softmax allocates its output.
 Each class is one line of rule; its forward lives beside it.
 Aliases are the PyTorch and Keras class and function names that differ from the type name by
-more than case and underscores.
+more than case and underscores (names are looked up ignoring both).
 """
 
 from __future__ import annotations

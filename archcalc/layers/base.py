@@ -188,6 +188,14 @@ def optional(kind: Callable) -> Callable:
 ROUNDING = choice("exact", "floor", "ceil")
 
 
+@json_schema({"type": ["string", "integer"]})
+def layer_name(value) -> str:
+    """the name of an earlier layer, or 'input' (the network's input)"""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"expected a layer name, got {_show(value)}")
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Key:
     """One YAML key of a layer type: how to read it, its default, what it means."""
@@ -322,6 +330,9 @@ class Layer:
     #: "params" and/or "macs" when the type never has them; otherwise it must override
     #: :meth:`param_counts` / :meth:`macs` (never count an unknown as zero).
     free_of: ClassVar[frozenset] = frozenset()
+    #: Keys naming another layer whose output *shape* this layer reads (``like: LAYER``); the spec
+    #: compiler adds that layer as a further input after the data input(s).
+    reference_keys: ClassVar[tuple[str, ...]] = ()
     #: Set on the classes rank-checking aliases stand for: the accepted spatial ranks and the alias.
     spatial_ranks: ClassVar[tuple[int, ...] | None] = None
     written_as: ClassVar[str] = ""
@@ -355,6 +366,10 @@ class Layer:
         """A few words for the table's 'kernel' column, e.g. '3×3 s1 p1', for an input with ``dims``
         spatial dimensions (None when not known)."""
         return ""
+
+    def references(self) -> int:
+        """How many of the inputs are shape references (the last ones), not data."""
+        return sum(getattr(self, key) is not None for key in self.reference_keys)
 
     def check_rank(self, inputs: list[Shape]) -> None:
         """A rank-checking alias (conv3d) refuses an input of another rank."""

@@ -201,16 +201,22 @@ class GroupNorm(_SampleNorm):
 class InstanceNorm(_SampleNorm):
     """Instance normalisation: each channel of each sample normalised over its positions.
 
-    PyTorch's ``nn.InstanceNorm1d/2d/3d`` (style transfer, GAN generators). ``affine`` defaults to false, as in PyTorch: no parameters unless asked for (then 2C).
-    Running statistics are not tracked (PyTorch's default ``track_running_stats=False``), so
-    there are no buffers. Needs a feature map: a flat vector has one value per channel.
-    Example: ``instance_norm`` or ``instance_norm: {affine: true}``.
+    PyTorch's ``nn.InstanceNorm1d/2d/3d`` (style transfer, GAN generators). ``affine`` defaults
+    to false, as in PyTorch: no parameters unless asked for (then 2C). By default no running
+    statistics are kept (PyTorch's ``track_running_stats=False``): each sample's own are used, at
+    5 ops per element. With ``track_running_stats: true`` there are 2C buffers (running mean and
+    variance) and inference uses them, as batch norm does: 2 ops per element, folded with the
+    affine. Needs a feature map: a flat vector has one value per channel.
+    Example: ``instance_norm`` or ``instance_norm: {affine: true, track_running_stats: true}``.
     """
 
     type_name = "instance_norm"
+    #: PyTorch's class names, each checking the input's spatial rank.
+    rank_aliases = {"instance_norm1d": (1,), "instance_norm2d": (2,), "instance_norm3d": (3,)}
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, False, "learn a scale and shift per channel (PyTorch's default: no)"),
+        "track_running_stats": Key(boolean, False, "keep running mean and variance and use them at inference"),
     }
 
     def output_shape(self, inputs):
@@ -220,5 +226,28 @@ class InstanceNorm(_SampleNorm):
                                      f"but received {show_shape(shape)}")
         return shape
 
+    def param_counts(self, inputs):
+        counts = super().param_counts(inputs)
+        counts.buffers = 2 * inputs[0][0] if self.track_running_stats else 0
+        return counts
+
+    def other_ops(self, inputs, output):
+        if self.track_running_stats:     # x·a + b with a, b from the running statistics (and affine)
+            return {"normalization": product(elements(output), 2)}
+        return super().other_ops(inputs, output)
+
+    def init_params(self, input_shapes, rng):
+        params = super().init_params(input_shapes, rng)
+        if self.track_running_stats:
+            channels = input_shapes[0][0]
+            params["running_mean"] = uniform(rng, (channels,), 0.1)
+            params["running_var"] = 1 + uniform(rng, (channels,), 0.5)
+        return params
+
     def forward(self, inputs, params):
+        if self.track_running_stats:
+            mean = params["running_mean"]
+            scale = params.get("scale", np.ones_like(mean))
+            shift = params.get("shift", np.zeros_like(mean))
+            return kernels.batch_norm(inputs[0], mean, params["running_var"], scale, shift, self.eps), 0
         return kernels.instance_norm(inputs[0], params.get("scale"), params.get("shift"), self.eps), 0

@@ -27,14 +27,13 @@ class LayerScale(Layer):
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
     free_of = frozenset({"macs"})
+    other_op_labels = ELEMENTWISE
 
     def output_shape(self, inputs):
         return inputs[0]
 
     def param_counts(self, inputs):
         return ParamCounts(trainable=inputs[0][0])
-
-    other_op_labels = ELEMENTWISE
 
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
