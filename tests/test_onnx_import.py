@@ -530,3 +530,9 @@ def test_a_run_of_shape_only_nodes_is_one_layer(tmp_path):
                                                            "a2": np.array([2], np.int64)}))
     assert result.types() == ["global_avgpool", "flatten"]
     assert result.output() == (6,)
+
+
+def test_concat_of_one_tensor_is_the_tensor(tmp_path):
+    # DenseNet's first layer: torch.cat([x], 1).
+    result = Imported(save(tmp_path, [node("Concat", ["x"], "c", axis=1), node("Relu", ["c"], "y")], [1, 3, 4, 4]))
+    assert result.types() == ["identity", "relu"]

@@ -481,6 +481,8 @@ def concat(node):
     rank = len(node.out_sample()) + 1
     if any(node.walk.values[n].constant for n in node.proto.input if n):
         raise Unsupported("a constant operand")
+    if len(node.activations()) == 1:   # torch.cat([x]): the input itself
+        return [node.emit("identity")]
     if node.attr("axis") % rank != 1:
         raise Unsupported(f"concatenation along axis {node.attr('axis')}; the layer type joins channels (axis 1)")
     return [node.emit("concat", sources=node.activations())]
