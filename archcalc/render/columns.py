@@ -78,12 +78,6 @@ class Column:
     csv: bool = True
 
 
-def _number(ratio, index: int):
-    """An exact ratio as an int when it is whole, else a float (an up-sampled jump: 0.5)."""
-    num, den = int(ratio.num[index]), int(ratio.den[index])
-    return num // den if den == 1 else num / den
-
-
 def _count_column(key, title, get, priority=None):
     return Column(key, title, lambda r, i, a: int(get(r)[i]),
                   lambda r, i, fmt, short=False: fmt.count(get(r)[i]), priority, numeric=True)
