@@ -58,7 +58,7 @@ CONCEPT_WORDS = {
     "upsample": "upsample", "upsampling": "upsample", "interpolate": "upsample", "resize": "upsample",
     "convtranspose": "conv_transpose", "conv2dtranspose": "conv_transpose", "deconv": "conv_transpose",
     "deconvolution": "conv_transpose", "transposedconv": "conv_transpose",
-    "layerscale": "layer_scale", "scale": "layer_scale",
+    "layerscale": "layer_scale",
     "maxpooling": "maxpool", "averagepooling": "avgpool", "avgpooling": "avgpool",
     "globalaveragepooling": "global_avgpool", "globalavgpool": "global_avgpool",
     "adaptiveavgpool": "adaptive_avgpool", "globalmaxpooling": "global_maxpool",
@@ -73,6 +73,11 @@ CONCEPT_NAMES = {
     "instance_norm": "instance normalisation", "layer_scale": "a learned per-channel scale (LayerScale; 'mul' multiplies two inputs)",
     "upsample": "upsampling", "conv_transpose": "transposed convolution", "crop": "center cropping",
     "pixel_shuffle": "pixel shuffle (depth to space)", "pixel_unshuffle": "pixel unshuffle (space to depth)",
+}
+
+#: Words that name two different layers; never accepted, always answered with both.
+AMBIGUOUS_WORDS = {
+    "scale": "'layer_scale' (a learned per-channel factor, LayerScale) or 'mul' ('mul' multiplies two inputs)",
 }
 
 
@@ -97,6 +102,8 @@ def concept_type(word: str) -> str | None:
 def layer_suggestion(word: str, choices) -> str:
     """What to tell a user whose layer type is unknown: the concept's layer type, that archcalc
     has none for the concept, or the nearest spelling."""
+    if concept_key(word) in AMBIGUOUS_WORDS:
+        return f"; did you mean {AMBIGUOUS_WORDS[concept_key(word)]}?"
     target = CONCEPT_WORDS.get(concept_key(word))
     if target is not None and lookup(target) is None:
         return f"; archcalc has no layer type for {CONCEPT_NAMES.get(target, target)}"
