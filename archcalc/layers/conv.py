@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..backward import SAVED_WEIGHTS, saved_input, window_input
 from .base import (INTEGER_1, Key, Layer, json_schema, ParamCounts, Window, expect_rank, optional, pair, padding,
                    positive_int, product, register, boolean, rule_error, ROUNDING)
 from .runtime import ceil_extra, concrete_padding, scratch_bytes, uniform, weights
@@ -111,6 +112,11 @@ class Conv(Layer):
             text += f" g{self.groups}"
         return text
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """convolution_backward needs the input (for the weight gradient) and the weight."""
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        return [window_input(inputs[0], self.padding, kernel_eff, self.stride), SAVED_WEIGHTS]
+
 
 @register
 class FullyConnected(Layer):
@@ -157,3 +163,7 @@ class FullyConnected(Layer):
 
     def describe(self):
         return ""
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """addmm keeps its input (for the weight gradient) and the weight (for the input's)."""
+        return [saved_input(), SAVED_WEIGHTS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..backward import own, saved_input
 from .base import Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register
 from .runtime import uniform
 
@@ -56,6 +57,11 @@ class BatchNorm(Layer):
         shift = params.get("shift", np.zeros_like(mean))
         return kernels.batch_norm(inputs[0], mean, params["running_var"], scale, shift, self.eps), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """native_batch_norm (the CPU kernel) keeps its input and the batch's mean and inverse standard
+        deviation per channel, in fp32 (cuDNN keeps the same plus an empty reserve)."""
+        return [saved_input(), own("batch mean and inverse std", 2 * inputs[0][0], "fp32", per_sample=False)]
+
 
 @register
 class LocalResponseNorm(Layer):
@@ -90,3 +96,12 @@ class LocalResponseNorm(Layer):
 
     def describe(self):
         return f"size {self.size}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """PyTorch's local_response_norm is composite: x·x, pad the channels by size − 1, avg_pool3d,
+        ·α + k, ^β, x ÷ that. Autograd keeps the input, the padded squares (avg_pool3d's input), the
+        base of the power (pow's input) and its result (the divisor)."""
+        shape = inputs[0]
+        spatial = elements(shape[1:]) if len(shape) > 1 else 1
+        return [saved_input(), own("padded squares", product(shape[0] + self.size - 1, spatial)),
+                own("k + α·mean of squares", elements(shape)), own("divisor", elements(shape))]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .base import (rule_error, GLOBAL, Key, Layer, Window, boolean, expect_rank, optional, pair, padding,
+from ..backward import own, saved_input, window_input
+from .base import (rule_error, GLOBAL, Key, Layer, Window, boolean, elements, expect_rank, optional, pair, padding,
                    product, register, ROUNDING)
 from .runtime import FLOAT, concrete_padding
 from .window import describe_window, effective_kernel, resolve_padding, sliding_output
@@ -65,6 +66,11 @@ class _WindowPool(Layer):
         padding = concrete_padding(self.padding, x.shape[2], x.shape[3], self.kernel, stride, self.dilation)
         return {"kernel": self.kernel, "stride": stride, "padding": padding, "ceil_mode": self.rounding == "ceil"}
 
+    def kept_input(self, inputs):
+        """The input a window kernel keeps (or the padded copy when the padding is lopsided)."""
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(self.kernel, self.dilation))
+        return window_input(inputs[0], self.padding, kernel_eff, self.stride_or_kernel())
+
 
 @register
 class MaxPool(_WindowPool):
@@ -81,6 +87,10 @@ class MaxPool(_WindowPool):
     def forward(self, inputs, params):
         y, _window_reads = kernels.max_pool2d(inputs[0], dilation=self.dilation, **self.forward_geometry(inputs[0]))
         return y, 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """max_pool2d_with_indices keeps its input and the int64 index of each maximum."""
+        return [self.kept_input(inputs), own("indices of the maxima", elements(output), "int64")]
 
 
 @register
@@ -100,6 +110,10 @@ class AvgPool(_WindowPool):
         y, _window_reads = kernels.avg_pool2d(inputs[0], count_include_pad=self.count_include_pad,
                                               **self.forward_geometry(inputs[0]))
         return y, 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """avg_pool2d_backward takes the input (derivatives.yaml), so autograd keeps it."""
+        return [self.kept_input(inputs)]
 
 
 class _GlobalPool(Layer):
@@ -121,7 +135,6 @@ class _GlobalPool(Layer):
     def describe(self):
         return "global"
 
-
 @register
 class GlobalAvgPool(_GlobalPool):
     """Average of each channel over the whole map: C×H×W → C×1×1 (GoogLeNet, ResNet heads)."""
@@ -131,6 +144,10 @@ class GlobalAvgPool(_GlobalPool):
 
     def forward(self, inputs, params):
         return kernels.global_avg_pool2d(inputs[0])[0], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """adaptive_avg_pool2d to 1×1 is computed as a mean, which keeps only sizes."""
+        return []
 
 
 @register
@@ -142,6 +159,10 @@ class GlobalMaxPool(_GlobalPool):
 
     def forward(self, inputs, params):
         return kernels.global_max_pool2d(inputs[0])[0], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """adaptive_max_pool2d keeps its input and the int64 index of each channel's maximum."""
+        return [saved_input(), own("indices of the maxima", elements(output), "int64")]
 
 
 @register
@@ -198,3 +219,7 @@ class AdaptiveAvgPool(Layer):
 
     def describe(self):
         return f"→{self.size[0]}×{self.size[1]}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """_adaptive_avg_pool2d keeps its input; to 1×1 PyTorch computes a mean instead, which keeps nothing."""
+        return [] if tuple(self.size) == (1, 1) else [saved_input()]

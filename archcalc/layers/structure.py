@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..backward import own, saved_input
 from ..conventions import VIEW
 from .base import (Key, Layer, Window, _show, elements, expect_rank, padding, positive_int, probability,
                    product, register, rule_error, show_shape)
@@ -26,6 +27,10 @@ class Flatten(Layer):
         (x,) = inputs
         return x.reshape(x.shape[0], -1), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """A view: its backward reshapes the gradient, keeping nothing."""
+        return []
+
 
 @register
 class Dropout(Layer):
@@ -45,6 +50,11 @@ class Dropout(Layer):
     def forward(self, inputs, params):
         return inputs[0], 0   # inference: nothing is dropped
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """PyTorch's CPU dropout multiplies by a scaled Bernoulli noise tensor of the input's type and
+        size and keeps it (the fused CUDA kernel keeps a 1-byte mask instead); p = 0 returns the input."""
+        return [own("dropout mask", elements(inputs[0]))] if self.p > 0 else []
+
 
 @register
 class Identity(Layer):
@@ -60,6 +70,10 @@ class Identity(Layer):
 
     def forward(self, inputs, params):
         return inputs[0], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """Passes its input through."""
+        return []
 
 
 @register
@@ -83,6 +97,10 @@ class ZeroPad(Layer):
         top, bottom, left, right = self.padding
         return np.pad(inputs[0], ((0, 0), (0, 0), (top, bottom), (left, right))), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """constant_pad_nd's backward slices the gradient: it keeps only sizes."""
+        return []
+
 
 @register
 class ChannelShuffle(Layer):
@@ -105,6 +123,10 @@ class ChannelShuffle(Layer):
 
     def forward(self, inputs, params):
         return kernels.channel_shuffle(inputs[0], self.groups), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """view, transpose, contiguous copy: none keeps a tensor."""
+        return []
 
 
 def _mismatch(kind: str, inputs) -> Exception:
@@ -136,6 +158,10 @@ class Concat(_Join):
     def forward(self, inputs, params):
         return np.concatenate(inputs, axis=1), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """cat's backward splits the gradient by sizes."""
+        return []
+
 
 @register
 class Add(_Join):
@@ -158,6 +184,10 @@ class Add(_Join):
             total += x
         return total, 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """add's backward passes the gradient on."""
+        return []
+
 
 @register
 class Mean(Add):
@@ -177,6 +207,10 @@ class Mean(Add):
 
     def forward(self, inputs, params):
         return sum(inputs) / np.float32(len(inputs)), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """Sum, then divide by a number: neither keeps a tensor."""
+        return []
 
 
 @register
@@ -203,6 +237,12 @@ class Multiply(_Join):
         for x in inputs[2:]:
             result = result * x
         return result, 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """mul keeps both operands (each is the other's gradient factor); more inputs multiply
+        left to right, keeping each partial product too."""
+        partials = [own("partial product", elements(output)) for _ in inputs[2:]]
+        return [saved_input(i) for i in range(len(inputs))] + partials
 
 
 def axis_range(value):
@@ -288,3 +328,7 @@ class Slice(Layer):
         for begin, end in self.bounds(tuple(np.array([d], dtype=np.int64) for d in x.shape[1:])):
             index.append(slice(int(begin[0]), int(end[0])))
         return x[tuple(index)], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """A view: its backward keeps only sizes."""
+        return []

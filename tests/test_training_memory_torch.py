@@ -1,0 +1,72 @@
+"""Training memory against PyTorch: what autograd saves, exactly, and the step's peak within 10%.
+
+The torch network is built from the archcalc graph by tests/torch_networks.py, each layer type
+written with PyTorch's own modules and functions, independently of archcalc's saved rules.
+Saved tensors are measured with ``torch.autograd.graph.saved_tensors_hooks`` (distinct untyped
+storages, parameters and buffers skipped) on the meta device — the same autograd code as on the
+CPU, without computing (checked against the CPU below). The peak is the C heap in use (glibc
+``mallinfo2``) sampled after every aten op during a real CPU step.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from archcalc.engine import Config, analyze
+from archcalc.training import training_memory
+from archcalc.zoo import catalog
+from tests.reference_numbers import TORCHVISION
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed: the measurements need it")
+
+from tests.torch_networks import build, heap_in_use_function, measure_saved, measure_training_peak  # noqa: E402
+
+#: Every shipped spec defined as torchvision defines it.
+TORCHVISION_SPECS = [name for name in catalog() if name in TORCHVISION or name.endswith("_torchvision")]
+
+
+def computed(name, batch, shape=None):
+    spec = catalog()[name]
+    analysis = analyze(spec.graph(), [Config(tuple(shape or spec.input_shape()), batch)])
+    return training_memory(analysis)
+
+
+@pytest.mark.parametrize("batch", [1, 4])
+@pytest.mark.parametrize("name", TORCHVISION_SPECS)
+def test_saved_activations_exact_for_torchvision_specs(name, batch):
+    if name == "inception_v3" and batch == 1:
+        pytest.skip("inception_v3's auxiliary head normalises a 1×1 map: batch norm refuses one value per channel")
+    network, shape = build(catalog()[name])
+    assert int(computed(name, batch).saved_activations[0]) == measure_saved(network, shape, batch)
+
+
+@pytest.mark.parametrize("name", sorted(set(catalog()) - set(TORCHVISION_SPECS)))
+def test_saved_activations_exact_for_the_other_specs(name):
+    network, shape = build(catalog()[name])
+    assert int(computed(name, 2).saved_activations[0]) == measure_saved(network, shape, 2)
+
+
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small", "alexnet", "stochastic_depth_resnet110"])
+def test_the_meta_device_saves_what_the_cpu_saves(name):
+    network, shape = build(catalog()[name])
+    on_meta = measure_saved(network, shape, 1, "meta")
+    network, shape = build(catalog()[name])
+    assert measure_saved(network, shape, 1, "cpu") == on_meta
+
+
+PEAK_CASES = [("resnet50", (3, 224, 224), 1), ("resnet18", (3, 112, 112), 2), ("mobilenet_v2", (3, 160, 160), 1),
+              ("densenet121", (3, 112, 112), 2), ("efficientnet_b0", (3, 160, 160), 1),
+              ("alexnet_torchvision", (3, 224, 224), 2), ("shufflenet_v2_x1_0", (3, 160, 160), 1),
+              ("vgg11_bn", (3, 64, 64), 2), ("googlenet_torchvision", (3, 112, 112), 2)]
+
+
+@pytest.mark.parametrize("name, shape, batch", PEAK_CASES)
+def test_training_peak_within_ten_percent_of_the_heap(name, shape, batch):
+    in_use = heap_in_use_function()
+    if in_use is None:
+        pytest.skip("the heap measurement needs glibc's mallinfo2")
+    torch.set_num_threads(1)
+    network, shape = build(catalog()[name], shape)
+    measured = measure_training_peak(network, shape, batch, in_use)
+    ours = int(computed(name, batch, shape).training_peak[0])
+    assert abs(ours - measured) <= 0.10 * measured, (ours, measured)
