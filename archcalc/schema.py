@@ -124,10 +124,15 @@ def spec_schema() -> dict:
     shape = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "integer", "minimum": 1}},
                        {"type": "integer", "minimum": 1}],
              "description": "input shape: 3x224x224, [3, 224, 224], or a number of features"}
+    percent = {"type": "number", "exclusiveMinimum": 0, "maximum": 100}
+    accuracy = {"type": "object", "additionalProperties": False, "required": ["top1", "source", "eval"],
+                "description": "reported ImageNet-1K validation accuracy in percent, and where it was reported",
+                "properties": {"top1": percent, "top5": {"anyOf": [percent, {"type": "null"}]},
+                               "source": text, "eval": text}}
     common = {
         "$schema": {"type": "string", "description": "this schema, for editors"},
         "name": {"type": ["string", "integer"]}, "title": text, "source": text, "description": text,
-        "notes": {}, "metadata": {"type": ["object", "null"]}, "input": shape,
+        "notes": {}, "metadata": {"type": ["object", "null"]}, "accuracy": accuracy, "input": shape,
         "rounding": {"enum": ["exact", "floor", "ceil"],
                      "description": "non-integer output sizes: error (exact), or floor/ceil as frameworks do"},
         "defaults": defaults_schema(), "vars": {"type": ["object", "null"]},

@@ -34,9 +34,11 @@ ENTRY_KEYS = ("name", "repeat", "index", "from", "if", "output")
 #: An entry type that groups layers (to repeat them together) without naming a scope.
 GROUP = "seq"
 #: Keys of a spec document.
-TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "input", "rounding",
+TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "accuracy", "input", "rounding",
             "defaults", "vars", "blocks", "layers", "expect", "variants", "$schema")
-VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "input", "vars", "expect")
+VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "accuracy", "input", "vars", "expect")
+#: Keys of ``accuracy:`` (reported ImageNet-1K validation accuracy, in percent, with where it was reported).
+ACCURACY_KEYS = ("top1", "top5", "source", "eval")
 JOIN_TYPES = ("concat", "add", "mean", "mul")
 #: Limits that keep a hostile spec from exhausting time, memory or the stack (E106).
 MAX_LAYERS = 1_000_000       # entries instantiated, repetitions included
@@ -102,6 +104,12 @@ class ModelSpec:
         return merged
 
     @property
+    def accuracy(self) -> "Accuracy | None":
+        """The reported accuracy (the variant's, else the file's), or None."""
+        where = self.variant if self.variant is not None and "accuracy" in self.variant else self.document
+        return _accuracy(where, where.get("accuracy"))
+
+    @property
     def location(self) -> Location:
         return (self.variant or self.document).location
 
@@ -144,6 +152,46 @@ class ModelSpec:
             raise _error("E106", "the spec nests too deeply to compile", self.location) from None
 
 
+@dataclass(frozen=True)
+class Accuracy:
+    """Reported ImageNet-1K validation accuracy in percent: ``top1`` and (when reported) ``top5``,
+    the ``source`` that printed them and the ``eval`` protocol (crop, single model)."""
+
+    top1: float
+    top5: float | None
+    source: str
+    eval: str
+
+
+def _accuracy(owner: Mapping, value) -> Accuracy | None:
+    """Check an ``accuracy:`` mapping: only reported numbers, so where they come from is required."""
+    if value is None:
+        return None
+    where = owner.value_location("accuracy")
+    if not isinstance(value, Mapping):
+        raise _error("E203", "accuracy must be a mapping such as {top1: 76.13, top5: 92.862, source: ..., eval: ...}",
+                     where)
+    _check_keys(value, ACCURACY_KEYS, "accuracy")
+    for key in ("top1", "source", "eval"):
+        if key not in value:
+            raise _error("E204", f"accuracy needs '{key}' (keys: {', '.join(ACCURACY_KEYS)})", where)
+    for key in ("top1", "top5"):
+        number = value.get(key)
+        if key == "top5" and number is None:
+            continue
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 < number <= 100:
+            raise _error("E203", f"accuracy {key}: expected a percentage in (0, 100], got {number!r}",
+                         value.value_location(key))
+    if value.get("top5") is not None and value["top5"] < value["top1"]:
+        raise _error("E203", f"accuracy top5 {value['top5']} is below top1 {value['top1']}", value.value_location("top5"))
+    for key in ("source", "eval"):
+        if not isinstance(value[key], str) or not value[key].strip():
+            raise _error("E203", f"accuracy {key}: expected text saying where the number comes from, got "
+                                 f"{value[key]!r}", value.value_location(key))
+    top5 = value.get("top5")
+    return Accuracy(float(value["top1"]), None if top5 is None else float(top5), value["source"], value["eval"])
+
+
 def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
     """Read a spec file: one ModelSpec, or one per entry of its ``variants``."""
     file = str(path)
@@ -155,6 +203,7 @@ def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
     variants = document.get("variants")
     if variants is None:
         name = document.get("name") or Path(file).stem
+        _accuracy(document, document.get("accuracy"))
         return [ModelSpec(str(name), file, document)]
     if not isinstance(variants, Mapping) or not variants:
         raise _error("E203", "variants must be a mapping of model names to their settings",
@@ -165,6 +214,7 @@ def load_specs(path: str | Path, text: str | None = None) -> list[ModelSpec]:
         if not isinstance(settings, Mapping):
             raise _error("E203", f"variant '{name}' must be a mapping", variants.value_location(name))
         _check_keys(settings, VARIANT_KEYS, f"variant '{name}'")
+        _accuracy(settings, settings.get("accuracy"))
         specs.append(ModelSpec(str(name), file, document, settings))
     return specs
 

@@ -34,6 +34,8 @@ Provenance conventions
 """
 
 _TV = "pytorch/vision@f52fd335 "
+_TV_EFFV2 = "torchvision/models/efficientnet.py (3-decimal _ops revision) "
+_TV_REGNET = "pytorch/vision torchvision/models/regnet.py (3-decimal _ops revision) "
 
 # ---------------------------------------------------------------------------------------------
 # torchvision: exact num_params, _ops (GMACs labelled GFLOPS), crop size used for _ops.
@@ -145,7 +147,60 @@ TORCHVISION = {
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B6_Weights.IMAGENET1K_V1"},
     "efficientnet_b7": {"params": 66347960, "gflops": 37.746, "input": (3, 600, 600), "resize": 600,
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B7_Weights.IMAGENET1K_V1"},
+    # EfficientNetV2: read from a stored copy of torchvision/models/efficientnet.py with 3-decimal _ops (the
+    # pytorch/vision copy stored here, 07a929e8, has the older 1-decimal _ops: 8.4 / 24.6 / 56.1, consistent).
+    # Architecture (_efficientnet_conf "efficientnet_v2_s/m/l", BatchNorm eps 1e-3) from pytorch/vision@07a929e8.
+    "efficientnet_v2_s": {"params": 21458488, "gflops": 8.366, "input": (3, 384, 384), "resize": 384,
+                          "source": _TV_EFFV2 + "EfficientNet_V2_S_Weights.IMAGENET1K_V1"},
+    "efficientnet_v2_m": {"params": 54139356, "gflops": 24.582, "input": (3, 480, 480), "resize": 480,
+                          "source": _TV_EFFV2 + "EfficientNet_V2_M_Weights.IMAGENET1K_V1"},
+    "efficientnet_v2_l": {"params": 118515272, "gflops": 56.08, "input": (3, 480, 480), "resize": 480,
+                          "source": _TV_EFFV2 + "EfficientNet_V2_L_Weights.IMAGENET1K_V1 (ported from google/automl)"},
+    # RegNet: read from the stored pytorch/vision torchvision/models/regnet.py revision that carries 3-decimal _ops
+    # and "_file_size" (the same meta format as f52fd335; the stored copy is not tied to a commit id here).
+    # IMAGENET1K_V1 and V2 publish the same numbers; the design points (depth, w_0, w_a, w_m, group_width, se_ratio)
+    # come from the regnet_* builders of the same file (also at pytorch/vision@90a8f703).
+    "regnet_x_400mf": {"params": 5495976, "gflops": 0.414, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_X_400MF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_x_800mf": {"params": 7259656, "gflops": 0.8, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_X_800MF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_x_1_6gf": {"params": 9190136, "gflops": 1.603, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_X_1_6GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_x_3_2gf": {"params": 15296552, "gflops": 3.177, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_X_3_2GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_x_8gf": {"params": 39572648, "gflops": 7.995, "input": (3, 224, 224), "resize": 256,
+                     "source": _TV_REGNET + "RegNet_X_8GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_x_16gf": {"params": 54278536, "gflops": 15.941, "input": (3, 224, 224), "resize": 256,
+                      "source": _TV_REGNET + "RegNet_X_16GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_x_32gf": {"params": 107811560, "gflops": 31.736, "input": (3, 224, 224), "resize": 256,
+                      "source": _TV_REGNET + "RegNet_X_32GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_y_400mf": {"params": 4344144, "gflops": 0.402, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_Y_400MF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_y_800mf": {"params": 6432512, "gflops": 0.834, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_Y_800MF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_y_1_6gf": {"params": 11202430, "gflops": 1.612, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_Y_1_6GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_y_3_2gf": {"params": 19436338, "gflops": 3.176, "input": (3, 224, 224), "resize": 256,
+                       "source": _TV_REGNET + "RegNet_Y_3_2GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_y_8gf": {"params": 39381472, "gflops": 8.473, "input": (3, 224, 224), "resize": 256,
+                     "source": _TV_REGNET + "RegNet_Y_8GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_y_16gf": {"params": 83590140, "gflops": 15.912, "input": (3, 224, 224), "resize": 256,
+                      "source": _TV_REGNET + "RegNet_Y_16GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    "regnet_y_32gf": {"params": 145046770, "gflops": 32.28, "input": (3, 224, 224), "resize": 256,
+                      "source": _TV_REGNET + "RegNet_Y_32GF_Weights.IMAGENET1K_V1 (V2 same, resize 232)"},
+    # Only SWAG weights; DEFAULT = IMAGENET1K_SWAG_E2E_V1, crop 384 (bicubic resize 384).
+    "regnet_y_128gf": {"params": 644812894, "gflops": 374.57, "input": (3, 384, 384), "resize": 384,
+                       "source": _TV_REGNET + "RegNet_Y_128GF_Weights.IMAGENET1K_SWAG_E2E_V1 (DEFAULT)"},
 }
+
+# The same networks' figures for other weights, measured at those weights' crop size:
+# (model, input, gflops, source).  num_params is the same as in TORCHVISION.
+TORCHVISION_OTHER_WEIGHTS = [
+    ("regnet_y_16gf", (3, 384, 384), 46.735, _TV_REGNET + "RegNet_Y_16GF_Weights.IMAGENET1K_SWAG_E2E_V1 (crop 384)"),
+    ("regnet_y_32gf", (3, 384, 384), 94.826, _TV_REGNET + "RegNet_Y_32GF_Weights.IMAGENET1K_SWAG_E2E_V1 (crop 384)"),
+    ("regnet_y_128gf", (3, 224, 224), 127.518,
+     _TV_REGNET + "RegNet_Y_128GF_Weights.IMAGENET1K_SWAG_LINEAR_V1 (crop 224)"),
+]
 
 # ---------------------------------------------------------------------------------------------
 # Keras applications.  params_total = published exact "Parameters" (summary Total params).

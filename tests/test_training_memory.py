@@ -228,3 +228,30 @@ def test_every_shipped_spec_has_training_memory(name):
     assert 0 < saved_total <= int(result.training_peak[0])
     assert sum(int(layer.saved[0]) for layer in result.per_layer) == saved_total   # each storage once
     assert np.all(result.max_batch(80 * 2**30) >= 0)
+
+
+SAMPLE_NORMS = """\
+name: sample_norms
+input: 4x3x3
+layers:
+  - conv: {name: c1, out: 4, kernel: 1}
+  - layer_norm: {name: ln}
+  - group_norm: {name: gn, groups: 2}
+  - instance_norm: {name: inorm, affine: true}
+  - layer_scale: {name: scale}
+  - mish: {name: act}
+  - prelu: {name: slope}
+  - conv: {name: c2, out: 4, kernel: 1}
+"""
+
+
+def test_sample_norm_rules():
+    layers = per_layer(memory(SAMPLE_NORMS, batch=2))
+    map_bytes = 2 * F32 * 4 * 9
+    assert layers["ln"] == map_bytes + 2 * F32 * 2 * 9           # input + mean, inverse std per position
+    assert layers["gn"] == map_bytes + 2 * F32 * 2 * 2           # … per group
+    assert layers["inorm"] == map_bytes + 2 * F32 * 3 * 4        # … per channel, + the repeated scale
+    assert layers["scale"] == map_bytes                          # γ·x keeps x
+    assert layers["act"] == map_bytes                            # mish in place: a copy of its input
+    assert layers["slope"] == map_bytes                          # prelu, out of place: its input (mish's storage)
+    assert layers["c2"] == map_bytes                             # prelu's new output

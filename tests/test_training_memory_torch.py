@@ -70,3 +70,14 @@ def test_training_peak_within_ten_percent_of_the_heap(name, shape, batch):
     measured = measure_training_peak(network, shape, batch, in_use)
     ours = int(computed(name, batch, shape).training_peak[0])
     assert abs(ours - measured) <= 0.10 * measured, (ours, measured)
+
+
+def test_saved_activations_exact_for_sample_norms_and_newer_activations():
+    from tests.conftest import spec_from_text
+    from tests.test_training_memory import SAMPLE_NORMS
+
+    spec = spec_from_text(SAMPLE_NORMS.replace("slope}", "slope, num_parameters: channels}")
+                          + "  - gelu: {approximate: tanh}\n  - conv: {out: 2, kernel: 1}\n")
+    network, shape = build(spec)
+    ours = training_memory(analyze(spec.graph(), [Config(shape, 3)]))
+    assert int(ours.saved_activations[0]) == measure_saved(network, shape, 3, "cpu")

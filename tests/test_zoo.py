@@ -22,7 +22,10 @@ def test_zoo_names_are_shipped():
         squeezenet1_0 squeezenet1_1 mobilenet_v1 mobilenet_v2 mobilenet_v3_large mobilenet_v3_small
         shufflenet_v1_g3 shufflenet_v2_x1_0 mnasnet1_0 nasnet_a_mobile efficientnet_b0 efficientnet_b1
         efficientnet_b2 efficientnet_b3 efficientnet_b4 efficientnet_b5 efficientnet_b6 efficientnet_b7
-        alexnet_torchvision vgg11_bn vgg13_bn vgg16_bn vgg19_bn""".split())
+        alexnet_torchvision vgg11_bn vgg13_bn vgg16_bn vgg19_bn
+        regnet_x_400mf regnet_x_800mf regnet_x_1_6gf regnet_x_3_2gf regnet_x_8gf regnet_x_16gf regnet_x_32gf
+        regnet_y_400mf regnet_y_800mf regnet_y_1_6gf regnet_y_3_2gf regnet_y_8gf regnet_y_16gf regnet_y_32gf
+        regnet_y_128gf efficientnet_v2_s efficientnet_v2_m efficientnet_v2_l""".split())
     assert required <= set(MODELS), sorted(required - set(MODELS))
 
 

@@ -28,9 +28,10 @@ IN_PLACE_FUNCTIONS = {
     "hard_sigmoid": lambda x, layer, inplace: F.hardsigmoid(x, inplace=inplace),
     "silu": lambda x, layer, inplace: F.silu(x, inplace=inplace),
     "hard_swish": lambda x, layer, inplace: F.hardswish(x, inplace=inplace),
+    "mish": lambda x, layer, inplace: F.mish(x, inplace=inplace),
 }
 OUT_OF_PLACE_FUNCTIONS = {
-    "gelu": lambda x, layer: F.gelu(x),
+    "gelu": lambda x, layer: F.gelu(x, approximate=layer.approximate),
     "softmax": lambda x, layer: F.softmax(x, dim=1),
 }
 
@@ -91,6 +92,19 @@ class GraphNetwork(torch.nn.Module):
             return module
         if name == "lrn":
             return torch.nn.LocalResponseNorm(layer.size, layer.alpha, layer.beta, layer.k)
+        if name == "layer_norm":
+            return torch.nn.LayerNorm(shapes[0][0], eps=layer.eps, elementwise_affine=layer.affine)
+        if name == "group_norm":
+            return torch.nn.GroupNorm(layer.groups, shapes[0][0], eps=layer.eps, affine=layer.affine)
+        if name == "instance_norm":
+            cls = {2: torch.nn.InstanceNorm1d, 3: torch.nn.InstanceNorm2d, 4: torch.nn.InstanceNorm3d}[len(shapes[0])]
+            return cls(shapes[0][0], eps=layer.eps, affine=layer.affine)
+        if name == "prelu":
+            return torch.nn.PReLU(1 if layer.num_parameters == 1 else shapes[0][0])
+        if name == "layer_scale":
+            module = torch.nn.Module()
+            module.gamma = torch.nn.Parameter(torch.ones(shapes[0][0], *[1] * (len(shapes[0]) - 1)))
+            return module
         return None
 
     def window_padding(self, node, x, kernel, stride, dilation, rounding):
@@ -120,8 +134,14 @@ class GraphNetwork(torch.nn.Module):
             else:
                 x = F.pad(x, (left, right, top, bottom))
             return module(x)
-        if name in ("fc", "bn"):
+        if name in ("fc", "bn", "group_norm", "instance_norm", "prelu"):
             return module(x)
+        if name == "layer_norm":      # over the channels at every position: channels last, then back
+            if x.dim() == 2:
+                return module(x)
+            return module(x.movedim(1, -1)).movedim(-1, 1)
+        if name == "layer_scale":
+            return module.gamma * x
         if name == "lrn":
             return module(x.reshape(*x.shape, 1, 1)).reshape(x.shape) if x.dim() == 2 else module(x)
         if name in IN_PLACE_FUNCTIONS:
