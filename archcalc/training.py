@@ -137,6 +137,7 @@ class _Walk:
         self.zero = np.zeros(self.count, np.int64)
         self.activation_bytes = PRECISIONS[precision]
         self.amp = precision != "fp32"
+        self.precision = precision
         self.readers = analysis.graph.consumers()
         self.outputs = {len(self.nodes) - 1} | {n.index for n in self.nodes if n.output}
         self.storages: list[Storage] = []
@@ -248,7 +249,7 @@ class _Walk:
         ensure_fits(np.asarray(peak, np.float64))
         input_per_sample = self.storages[0].per_sample
         return TrainingMemory(
-            precision="amp" if self.amp else "fp32", optimizer=optimizer, batch=batch,
+            precision=self.precision, optimizer=optimizer, batch=batch,
             weights=product(trainable + buffers, MASTER_BYTES),
             gradients=product(trainable, MASTER_BYTES),
             optimizer_state=product(trainable, OPTIMIZER_BUFFERS[optimizer] * MASTER_BYTES),
@@ -321,3 +322,17 @@ class _Walk:
                 live_fixed -= self.storages[index].fixed
                 live_sample -= self.storages[index].per_sample
         return np.array(fixed_steps, dtype=np.int64), np.array(sample_steps, dtype=np.int64)
+
+
+def training_note(analysis, index: int = 0) -> str | None:
+    """One line for summary's notes: the training memory at the summary's own batch (fp32, SGD)."""
+    from .units import human
+
+    try:
+        result = training_memory(analysis)
+    except ArchcalcError:
+        return None     # a layer without a training rule: summary still works; 'archcalc memory' says why
+    batch = int(analysis.batch[index])
+    return (f"Training at batch {batch} (fp32, SGD): autograd keeps {human(int(result.saved_activations[index]), suffix='B')}"
+            f" of activations; the step needs {human(int(result.total[index]), suffix='B')} with weights, "
+            f"gradients and the input (archcalc memory for the layers, optimizers and the batch that fits a GPU).")

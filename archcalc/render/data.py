@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..conventions import FLOPS_PER_MAC
 from ..engine import Analysis
 from ..stochastic import training_cost
+from ..training import training_note
 from ..units import human
 
 
@@ -89,6 +90,9 @@ def notes(analysis: Analysis, totals: dict, index: int = 0) -> list[str]:
         position = lambda i: f"{i / max(len(records) - 1, 1):.0%}"
         lines.append(f"Half of the activation memory is reached {position(half)} of the way through the "
                      f"layers; half of the parameters only {position(half_params)} of the way through.")
+    training = training_note(analysis, index)
+    if training is not None:
+        lines.append(training)
     cost = training_cost(analysis)
     if cost is not None:
         lines.append(f"Stochastic depth: a training pass runs on average {cost.expected_layers:.1f} of "
