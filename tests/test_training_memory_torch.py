@@ -17,12 +17,21 @@ from archcalc.training import training_memory
 from archcalc.zoo import catalog
 from tests.reference_numbers import TORCHVISION
 
-torch = pytest.importorskip("torch", reason="PyTorch is not installed: the measurements need it")
+torch = pytest.importorskip("torch")   # the measurements need PyTorch; without it these tests skip
 
 from tests.torch_networks import build, heap_in_use_function, measure_saved, measure_training_peak  # noqa: E402
 
 #: Every shipped spec defined as torchvision defines it.
 TORCHVISION_SPECS = [name for name in catalog() if name in TORCHVISION or name.endswith("_torchvision")]
+#: A few of them in the default tier; the rest, minutes of work, in the slow tier.
+QUICK = {"resnet18", "mobilenet_v3_small", "alexnet_torchvision"}
+#: inception_v3's auxiliary head normalises a 1×1 map, which batch norm refuses for one sample
+#: (one value per channel): it is measured at batches 2 and 4 instead of 1 and 4.
+BATCHES = {"inception_v3": (2, 4)}
+
+
+def slow_unless(quick: bool, *values):
+    return pytest.param(*values, marks=() if quick else pytest.mark.slow)
 
 
 def computed(name, batch, shape=None):
@@ -31,15 +40,14 @@ def computed(name, batch, shape=None):
     return training_memory(analysis)
 
 
-@pytest.mark.parametrize("batch", [1, 4])
-@pytest.mark.parametrize("name", TORCHVISION_SPECS)
+@pytest.mark.parametrize("name, batch", [slow_unless(name in QUICK, name, batch) for name in TORCHVISION_SPECS
+                                         for batch in BATCHES.get(name, (1, 4))])
 def test_saved_activations_exact_for_torchvision_specs(name, batch):
-    if name == "inception_v3" and batch == 1:
-        pytest.skip("inception_v3's auxiliary head normalises a 1×1 map: batch norm refuses one value per channel")
     network, shape = build(catalog()[name])
     assert int(computed(name, batch).saved_activations[0]) == measure_saved(network, shape, batch)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(set(catalog()) - set(TORCHVISION_SPECS)))
 def test_saved_activations_exact_for_the_other_specs(name):
     network, shape = build(catalog()[name])
@@ -47,6 +55,7 @@ def test_saved_activations_exact_for_the_other_specs(name):
 
 
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small", "alexnet", "stochastic_depth_resnet110"])
+@pytest.mark.slow
 def test_the_meta_device_saves_what_the_cpu_saves(name):
     network, shape = build(catalog()[name])
     on_meta = measure_saved(network, shape, 1, "meta")
@@ -60,7 +69,8 @@ PEAK_CASES = [("resnet50", (3, 224, 224), 1), ("resnet18", (3, 112, 112), 2), ("
               ("vgg11_bn", (3, 64, 64), 2), ("googlenet_torchvision", (3, 112, 112), 2)]
 
 
-@pytest.mark.parametrize("name, shape, batch", PEAK_CASES)
+@pytest.mark.parametrize("name, shape, batch", [pytest.param(*case, marks=pytest.mark.slow) for case in PEAK_CASES]
+                         + [("resnet18", (3, 64, 64), 2)])
 def test_training_peak_within_ten_percent_of_the_heap(name, shape, batch):
     in_use = heap_in_use_function()
     if in_use is None:
