@@ -324,15 +324,11 @@ class _Walk:
         return np.array(fixed_steps, dtype=np.int64), np.array(sample_steps, dtype=np.int64)
 
 
-def training_note(analysis, index: int = 0) -> str | None:
+def training_note(result: TrainingMemory, index: int = 0) -> str:
     """One line for summary's notes: the training memory at the summary's own batch (fp32, SGD)."""
     from .units import human
 
-    try:
-        result = training_memory(analysis)
-    except ArchcalcError:
-        return None     # a layer without a training rule: summary still works; 'archcalc memory' says why
-    batch = int(analysis.batch[index])
+    batch = int(result.batch[index])
     return (f"Training at batch {batch} (fp32, SGD): autograd keeps {human(int(result.saved_activations[index]), suffix='B')}"
             f" of activations; the step needs {human(int(result.total[index]), suffix='B')} with weights, "
             f"gradients and the input (archcalc memory for the layers, optimizers and the batch that fits a GPU).")

@@ -101,6 +101,14 @@ class GraphNetwork(torch.nn.Module):
             return cls(shapes[0][0], eps=layer.eps, affine=layer.affine)
         if name == "prelu":
             return torch.nn.PReLU(1 if layer.num_parameters == 1 else shapes[0][0])
+        if name == "fc_last_axis":
+            return torch.nn.Linear(shapes[0][-1], layer.out, layer.bias)
+        if name == "layer_norm_last_axis":
+            return torch.nn.LayerNorm(shapes[0][-1], eps=layer.eps, elementwise_affine=layer.affine)
+        if name == "elementwise" and layer.constant and int(np.prod(layer.constant)) > 1:
+            module = torch.nn.Module()
+            module.constant = torch.nn.Parameter(torch.full(tuple(layer.constant), 0.5))
+            return module
         if name == "layer_scale":
             module = torch.nn.Module()
             module.gamma = torch.nn.Parameter(torch.ones(shapes[0][0], *[1] * (len(shapes[0]) - 1)))
@@ -134,8 +142,32 @@ class GraphNetwork(torch.nn.Module):
             else:
                 x = F.pad(x, (left, right, top, bottom))
             return module(x)
-        if name in ("fc", "bn", "group_norm", "instance_norm", "prelu"):
+        if name in ("fc", "bn", "group_norm", "instance_norm", "prelu", "fc_last_axis", "layer_norm_last_axis"):
             return module(x)
+        if name == "permute":
+            return x.permute(0, *(d + 1 for d in layer.dims))
+        if name == "reshape":
+            return x.reshape(x.shape[0], *layer.shape)
+        if name == "reduce":
+            dims = tuple(a + 1 for a in layer.axes)
+            if layer.op in ("mean", "sum"):
+                return getattr(x, layer.op)(dim=dims, keepdim=layer.keepdims)
+            return getattr(x, "a" + layer.op)(dim=dims, keepdim=layer.keepdims)
+        if name == "elementwise":
+            operations = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+                          "pow": torch.pow, "max": torch.maximum, "min": torch.minimum, "sqrt": torch.sqrt,
+                          "erf": torch.erf, "exp": torch.exp, "log": torch.log, "neg": torch.neg,
+                          "abs": torch.abs, "reciprocal": torch.reciprocal}
+            function = operations[layer.op]
+            if len(xs) == 2:
+                return function(xs[0], xs[1])
+            if layer.constant is None:
+                return function(x)
+            if module is not None:
+                return function(x, module.constant)
+            if layer.op in ("max", "min"):
+                return torch.clamp_min(x, 0.5) if layer.op == "max" else torch.clamp_max(x, 0.5)
+            return function(x, 0.5)
         if name == "layer_norm":      # over the channels at every position: channels last, then back
             if x.dim() == 2:
                 return module(x)
