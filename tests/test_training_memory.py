@@ -255,3 +255,33 @@ def test_sample_norm_rules():
     assert layers["act"] == map_bytes                            # mish in place: a copy of its input
     assert layers["slope"] == map_bytes                          # prelu, out of place: its input (mish's storage)
     assert layers["c2"] == map_bytes                             # prelu's new output
+
+
+TENSOR_OPS = """\
+name: tensor_ops
+input: 4x3x3
+layers:
+  - conv: {name: c1, out: 4, kernel: 1}
+  - permute: {name: last, dims: [1, 2, 0]}
+  - layer_norm_last_axis: {name: ln}
+  - fc_last_axis: {name: fc, out: 6}
+  - elementwise: {name: erf, op: erf}
+  - elementwise: {name: scale, op: mul, constant: [6]}
+  - elementwise: {name: square, op: pow, constant: []}
+  - elementwise: {name: root, op: sqrt}
+  - elementwise: {name: ratio, op: div, from: [root, erf]}
+  - permute: {name: first, dims: [2, 0, 1]}
+  - reduce: {name: peak, op: max, axes: [0]}
+  - reduce: {name: average, op: mean, axes: [1, 2], from: first}
+  - reshape: {name: flat, shape: [6], from: average}
+  - fc: {out: 2}
+"""
+
+
+def test_tensor_layer_rules():
+    # Elements kept per sample: c1 the batch (36); ln its input, the permuted copy (36), and 2 fp32
+    # statistics per position (18); fc its input (36); erf its input (54); mul by a parameter nothing;
+    # pow its base (54); sqrt its result (54); div both operands: sqrt's result (already kept) and
+    # erf's output (54); max over channels its input (54) and result (9); mean, permute and reshape
+    # nothing; the classifier its 6 features.
+    assert saved(TENSOR_OPS, batch=3) == 3 * F32 * (36 + 36 + 18 + 36 + 54 + 54 + 54 + 54 + 54 + 9 + 6)

@@ -93,29 +93,11 @@ def test_saved_activations_exact_for_sample_norms_and_newer_activations():
     assert int(ours.saved_activations[0]) == measure_saved(network, shape, 3, "cpu")
 
 
-TENSOR_OPS = """\
-name: tensor_ops
-input: 4x3x3
-layers:
-  - conv: {name: c1, out: 4, kernel: 1}
-  - permute: {name: last, dims: [1, 2, 0]}
-  - layer_norm_last_axis: {name: ln}
-  - fc_last_axis: {name: fc, out: 6}
-  - elementwise: {name: erf, op: erf}
-  - elementwise: {name: scale, op: mul, constant: [6]}
-  - elementwise: {name: square, op: pow, constant: []}
-  - elementwise: {name: root, op: sqrt}
-  - elementwise: {name: ratio, op: div, from: [root, erf]}
-  - permute: {name: first, dims: [2, 0, 1]}
-  - reduce: {name: peak, op: max, axes: [0]}
-  - reduce: {name: average, op: mean, axes: [1, 2], from: first}
-  - reshape: {name: flat, shape: [6], from: average}
-  - fc: {out: 2}
-"""
 
 
 def test_saved_activations_exact_for_tensor_layers():
     from tests.conftest import spec_from_text
+    from tests.test_training_memory import TENSOR_OPS
 
     spec = spec_from_text(TENSOR_OPS)
     network, shape = build(spec)
