@@ -61,7 +61,7 @@ def own(what: str, elements, dtype: str = "activation", per_sample: bool = True)
 def window_input(shape, padding, kernel_eff, stride) -> Saved:
     """What a convolution or pooling keeps of its input.
 
-    The input itself — unless the two sides of an axis are padded differently ('same' with an
+    The input itself — unless the two ends of an axis are padded differently ('same' with an
     even window or stride), which PyTorch's window kernels cannot do: a separate pad op then
     makes a padded copy, and that copy is what the window op keeps.
     """
@@ -70,8 +70,8 @@ def window_input(shape, padding, kernel_eff, stride) -> Saved:
     from .layers.base import product
     from .layers.window import resolve_padding
 
-    channels, height, width = shape
-    top, bottom, left, right = resolve_padding(padding, height, width, kernel_eff, stride)
-    if np.all(top == bottom) and np.all(left == right):
+    channels, *sizes = shape
+    pads = resolve_padding(padding, sizes, kernel_eff, stride)
+    if all(np.all(before == after) for before, after in pads):
         return saved_input()
-    return own("padded input", product(channels, height + top + bottom, width + left + right))
+    return own("padded input", product(channels, *(size + before + after for size, (before, after) in zip(sizes, pads))))

@@ -225,7 +225,9 @@ def test_every_shipped_spec_has_training_memory(name):
     spec = catalog()[name]
     result = training_memory(analyze(spec.graph(), [Config(spec.input_shape(), 2)]))
     saved_total = int(result.saved_activations[0])
-    assert 0 < saved_total <= int(result.training_peak[0])
+    # Everything saved is alive when backward starts; the peak leaves out the input batch, which is
+    # among the saved tensors when the first layer keeps it.
+    assert 0 < saved_total <= int(result.training_peak[0]) + int(result.input_bytes[0])
     assert sum(int(layer.saved[0]) for layer in result.per_layer) == saved_total   # each storage once
     assert np.all(result.max_batch(80 * 2**30) >= 0)
 

@@ -78,10 +78,12 @@ class GraphNetwork(torch.nn.Module):
         layer, shapes = node.layer, self.shapes[node.index]
         name = layer.type_name
         if name == "conv":
-            channels = shapes[0][0]
+            channels, dims = shapes[0][0], len(shapes[0]) - 1
             groups = channels if layer.groups == "depthwise" else layer.groups
             out = channels if layer.out is None else layer.out
-            return torch.nn.Conv2d(channels, out, layer.kernel, layer.stride, 0, layer.dilation, groups, layer.bias)
+            kernel, stride, dilation = layer.geometry(dims)
+            cls = getattr(torch.nn, f"Conv{dims}d")
+            return cls(channels, out, kernel, stride, 0, dilation, groups, layer.bias)
         if name == "fc":
             return torch.nn.Linear(shapes[0][0], layer.out, layer.bias)
         if name == "bn":
@@ -116,13 +118,17 @@ class GraphNetwork(torch.nn.Module):
         return None
 
     def window_padding(self, node, x, kernel, stride, dilation, rounding):
-        top, bottom, left, right = concrete_padding(node.layer.padding, x.shape[2], x.shape[3], kernel, stride,
-                                                    dilation)
+        """[(before, after), …] per spatial axis, as ints."""
+        pads = concrete_padding(node.layer.padding, x.shape[2:], kernel, stride, dilation)
         if rounding == "ceil" and node.layer.type_name == "conv":
-            kernel_eff = [effective_kernel(k, d) for k, d in zip(kernel, dilation)]
-            bottom += ceil_extra(x.shape[2], kernel_eff[0], stride[0], top, bottom)
-            right += ceil_extra(x.shape[3], kernel_eff[1], stride[1], left, right)
-        return top, bottom, left, right
+            pads = [(before, after + ceil_extra(size, effective_kernel(k, d), s, before, after))
+                    for size, k, s, d, (before, after) in zip(x.shape[2:], kernel, stride, dilation, pads)]
+        return pads
+
+    @staticmethod
+    def pad_arguments(pads):
+        """F.pad's order: the last axis first."""
+        return [amount for before, after in reversed(pads) for amount in (before, after)]
 
     def in_place_allowed(self, node, x) -> bool:
         source = node.inputs[0]
@@ -135,12 +141,12 @@ class GraphNetwork(torch.nn.Module):
         module = self.modules_by_node[str(node.index)] if str(node.index) in self.modules_by_node else None
         x = xs[0]
         if name == "conv":
-            top, bottom, left, right = self.window_padding(node, x, layer.kernel, layer.stride, layer.dilation,
-                                                           layer.rounding)
-            if (top, left) == (bottom, right):
-                module.padding = (top, left)
+            kernel, stride, dilation = layer.geometry(x.dim() - 2)
+            pads = self.window_padding(node, x, kernel, stride, dilation, layer.rounding)
+            if all(before == after for before, after in pads):
+                module.padding = tuple(before for before, _ in pads)
             else:
-                x = F.pad(x, (left, right, top, bottom))
+                x = F.pad(x, self.pad_arguments(pads))
             return module(x)
         if name in ("fc", "bn", "group_norm", "instance_norm", "prelu", "fc_last_axis", "layer_norm_last_axis"):
             return module(x)
@@ -181,23 +187,24 @@ class GraphNetwork(torch.nn.Module):
         if name in OUT_OF_PLACE_FUNCTIONS:
             return OUT_OF_PLACE_FUNCTIONS[name](x, layer)
         if name in ("maxpool", "avgpool"):
-            stride = layer.stride_or_kernel()
-            dilation = getattr(layer, "dilation", (1, 1))
-            top, bottom, left, right = self.window_padding(node, x, layer.kernel, stride, dilation, layer.rounding)
+            dims = x.dim() - 2
+            kernel, stride, dilation = layer.geometry(dims)
+            pads = self.window_padding(node, x, kernel, stride, dilation, layer.rounding)
             ceil = layer.rounding == "ceil"
-            if (top, left) != (bottom, right):
-                x = F.pad(x, (left, right, top, bottom), value=-float("inf") if name == "maxpool" else 0.0)
-                top = left = 0
+            if any(before != after for before, after in pads):
+                x = F.pad(x, self.pad_arguments(pads), value=-float("inf") if name == "maxpool" else 0.0)
+                pads = [(0, 0)] * dims
+            padding = tuple(before for before, _ in pads)
             if name == "maxpool":
-                return F.max_pool2d(x, layer.kernel, stride, (top, left), dilation, ceil_mode=ceil)
-            return F.avg_pool2d(x, layer.kernel, stride, (top, left), ceil_mode=ceil,
-                                count_include_pad=layer.count_include_pad)
+                return getattr(F, f"max_pool{dims}d")(x, kernel, stride, padding, dilation, ceil_mode=ceil)
+            return getattr(F, f"avg_pool{dims}d")(x, kernel, stride, padding, ceil_mode=ceil,
+                                                  count_include_pad=layer.count_include_pad)
         if name == "global_avgpool":
-            return F.adaptive_avg_pool2d(x, 1)
+            return getattr(F, f"adaptive_avg_pool{x.dim() - 2}d")(x, 1)
         if name == "global_maxpool":
-            return F.adaptive_max_pool2d(x, 1)
+            return getattr(F, f"adaptive_max_pool{x.dim() - 2}d")(x, 1)
         if name == "adaptive_avgpool":
-            return F.adaptive_avg_pool2d(x, layer.size)
+            return getattr(F, f"adaptive_avg_pool{x.dim() - 2}d")(x, layer.size)
         if name == "flatten":
             return x.flatten(1)
         if name == "identity":

@@ -15,9 +15,10 @@ import math
 import numpy as np
 
 from .. import kernels
-from ..backward import SAVED_OUTPUT, SAVED_WEIGHTS, own, saved_input
 from ..conventions import VIEW
+from .activation import ELEMENTWISE
 from .norm import LayerNorm
+from .pool import WINDOW_READS
 from .base import (Key, Layer, ParamCounts, _show, boolean, choice, elements, optional, positive_int, product,
                    register, rule_error, show_shape)
 from .runtime import FLOAT, uniform, weights
@@ -48,9 +49,10 @@ class Permute(Layer):
     """Reorder the axes of each sample (ONNX ``Transpose``, ``torch.permute`` without the batch axis).
 
     ``dims`` lists the input axes in their new order, counted from 0 after the batch axis:
-    ``permute: {dims: [1, 2, 0]}`` turns C×H×W into H×W×C (channels last, as ConvNeXt does before
-    its LayerNorm and Linear layers), ``[2, 0, 1]`` turns it back. The result is a new tensor
-    (ONNX's Transpose materialises it); no parameters, no arithmetic.
+    [1, 2, 0] turns C×H×W into H×W×C (channels last, as ConvNeXt does before its LayerNorm and
+    Linear layers), [2, 0, 1] turns it back. The result is a new tensor (ONNX's Transpose
+    materialises it); no parameters, no arithmetic.
+    Example: ``permute: {dims: [1, 2, 0]}``.
     """
 
     type_name = "permute"
@@ -66,7 +68,7 @@ class Permute(Layer):
                                      f"{len(shape)} axes of {show_shape(shape)}")
         return tuple(shape[d] for d in self.dims)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "(" + ",".join(map(str, self.dims)) + ")"
 
     def forward(self, inputs, params):
@@ -74,7 +76,7 @@ class Permute(Layer):
         return np.ascontiguousarray(x.transpose(0, *(d + 1 for d in self.dims))), 0
 
     def saved_for_backward(self, inputs, output, in_place=False):
-        """permute's backward permutes the gradient back: it keeps no tensor."""
+        """torch.permute's backward permutes the gradient back: it keeps nothing."""
         return []
 
 
@@ -84,7 +86,7 @@ class Reshape(Layer):
 
     ``shape`` is the per-sample shape; one entry may be -1 (whatever makes the count match).
     ``flatten`` is the common case and says more; this is for the rest, e.g. a channel shuffle
-    written out as reshape/permute/reshape. Example: ``reshape: {shape: [2, 58, 28, 28]}``.
+    written out as reshape/permute/reshape. Example: ``reshape: {shape: [2, 32, -1]}``.
     """
 
     type_name = "reshape"
@@ -111,7 +113,7 @@ class Reshape(Layer):
                                      f"elements, shape {list(self.shape)} has {int(known)}")
         return tuple(np.full_like(total, d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "→" + "×".join(map(str, self.shape))
 
     def forward(self, inputs, params):
@@ -119,7 +121,7 @@ class Reshape(Layer):
         return x.reshape(x.shape[0], *self.shape), 0
 
     def saved_for_backward(self, inputs, output, in_place=False):
-        """A view (or a copy): its backward reshapes the gradient, keeping only sizes."""
+        """A view: its backward reshapes the gradient, keeping nothing."""
         return []
 
 
@@ -138,6 +140,7 @@ class LastAxisLinear(Layer):
     type_name = "fc_last_axis"
     aliases = ("linear_last_axis",)
     family = "fc"
+    counts_toward_depth = True
     keys = {
         "out": Key(positive_int, doc="output features"),
         "bias": Key(boolean, True, "learned bias per output"),
@@ -168,7 +171,9 @@ class LastAxisLinear(Layer):
         return y.reshape(*x.shape[:-1], self.out), macs
 
     def saved_for_backward(self, inputs, output, in_place=False):
-        """linear on (…, F) multiplies a 2-D view of its input: it keeps that input and the weight."""
+        """matmul keeps its input (for the weight gradient) and the weight (for the input's)."""
+        from ..backward import SAVED_WEIGHTS, saved_input   # the training-memory vocabulary
+
         return [saved_input(), SAVED_WEIGHTS]
 
 
@@ -198,10 +203,10 @@ class LastAxisLayerNorm(LayerNorm):
         return np.ascontiguousarray(np.moveaxis(y, 1, -1)), macs
 
     def saved_for_backward(self, inputs, output, in_place=False):
-        """native_layer_norm keeps its input and a mean and inverse std per position (fp32); the
-        positions are every axis but the last."""
-        shape = inputs[0]
-        positions = elements(shape[:-1]) if len(shape) > 1 else 1
+        """native_layer_norm keeps its input and a mean and inverse std per normalised position (fp32)."""
+        from ..backward import own, saved_input
+
+        positions = elements(inputs[0][:-1]) if len(inputs[0]) > 1 else 1
         return [saved_input(), own("mean and inverse std per position", 2 * positions, "fp32")]
 
 
@@ -241,13 +246,14 @@ class Elementwise(Layer):
     than one element counts as parameters — a file cannot tell a learned scale (ConvNeXt's layer
     scale) from a fixed one; a scalar is a constant, never a parameter. One element-wise op per
     output element, never MACs. Which operand comes first changes no count.
-    Example: ``elementwise: {op: mul, constant: [96, 1, 1]}``, ``elementwise: {op: erf}``.
+    Example: ``elementwise: {op: mul, constant: [64, 1, 1]}``, ``elementwise: {op: erf}``.
     """
 
     type_name = "elementwise"
     family = "activation"
     arity = (1, 2)
     free_of = frozenset({"macs"})
+    other_op_labels = ELEMENTWISE
     keys = {
         "op": Key(choice(*ELEMENTWISE_OPS), doc="the operation"),
         "constant": Key(optional(axis_list), None, "shape of the constant operand ([] for a scalar); null for none"),
@@ -281,7 +287,7 @@ class Elementwise(Layer):
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
-    def describe(self):
+    def describe(self, dims=None):
         if self.constant is None:
             return self.op
         return f"{self.op} {'scalar' if not self.constant else '×'.join(map(str, self.constant))}"
@@ -301,22 +307,26 @@ class Elementwise(Layer):
             return function(inputs[0], operand).astype(FLOAT, copy=False), 0
         return function(inputs[0]).astype(FLOAT, copy=False), 0
 
-    #: What PyTorch's op keeps for backward (derivatives.yaml), by operand form. A constant operand
-    #: is a scalar or a parameter, never an activation, so it is never listed.
-    BACKWARD_KEEPS = {
-        "two inputs": {"add": "", "sub": "", "mul": "in0 in1", "div": "in0 in1", "pow": "in0 in1 out",
-                       "max": "in0 in1", "min": "in0 in1"},
-        "constant": {"add": "", "sub": "", "mul": "", "div": "", "pow": "in0", "max": "in0", "min": "in0"},
-        "unary": {"sqrt": "out", "erf": "in0", "exp": "out", "log": "in0", "neg": "", "abs": "in0",
-                  "reciprocal": "out"},
-    }
-
     def saved_for_backward(self, inputs, output, in_place=False):
-        """mul keeps the other operand; div both; pow its base (and exponent and result); sqrt,
-        exp and reciprocal their result; erf, log and abs their input; add, sub and neg nothing."""
-        form = "two inputs" if len(inputs) == 2 else ("constant" if self.constant is not None else "unary")
-        names = {"in0": saved_input(0), "in1": saved_input(1), "out": SAVED_OUTPUT}
-        return [names[word] for word in self.BACKWARD_KEEPS[form][self.op].split()]
+        """PyTorch's derivatives.yaml: add and sub keep nothing; mul, div, maximum and minimum keep
+        their tensor operands (a constant tensor is a parameter, kept anyway; a scalar needs
+        nothing); pow keeps its base (and its result when the exponent is a tensor); sqrt, exp and
+        reciprocal their result; erf, log and abs their input; neg nothing."""
+        from ..backward import SAVED_OUTPUT, saved_input
+
+        if self.op in ("add", "sub", "neg"):
+            return []
+        if self.op in ("sqrt", "exp", "reciprocal"):
+            return [SAVED_OUTPUT]
+        if self.op in ("erf", "log", "abs"):
+            return [saved_input()]
+        if len(inputs) == 2:
+            kept = [saved_input(0), saved_input(1)]
+            return kept + [SAVED_OUTPUT] if self.op == "pow" else kept
+        scalar = not self.constant or math.prod(self.constant) <= 1
+        if self.op == "pow":
+            return [saved_input()] if scalar else [saved_input(), SAVED_OUTPUT]
+        return [] if scalar and self.op in ("mul", "div") else [saved_input()]
 
 
 
@@ -334,6 +344,7 @@ class Reduce(Layer):
     type_name = "reduce"
     family = "pool"
     free_of = frozenset({"params", "macs"})
+    other_op_labels = WINDOW_READS
     keys = {
         "op": Key(choice("mean", "max", "min", "sum"), doc="the reduction"),
         "axes": Key(axis_list, doc="the axes reduced (0 = the first axis after the batch)"),
@@ -356,7 +367,7 @@ class Reduce(Layer):
     def other_ops(self, inputs, output):
         return {"window_reads": elements(inputs[0])}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op} over {','.join(map(str, self.axes))}"
 
     def forward(self, inputs, params):
@@ -365,8 +376,10 @@ class Reduce(Layer):
         return function(inputs[0], axis=axes, keepdims=self.keepdims).astype(FLOAT, copy=False), 0
 
     def saved_for_backward(self, inputs, output, in_place=False):
-        """mean and sum keep only sizes; amax/amin keep the input and the result (to find the maxima)."""
-        return [saved_input(), SAVED_OUTPUT] if self.op in ("max", "min") else []
+        """mean and sum spread the gradient by sizes alone; amax and amin keep input and result."""
+        from ..backward import SAVED_OUTPUT, saved_input
+
+        return [] if self.op in ("mean", "sum") else [saved_input(), SAVED_OUTPUT]
 
 
 @register
@@ -391,13 +404,8 @@ class Opaque(Layer):
             raise rule_error("E203", f"opaque shape {list(self.shape)} needs sizes ≥ 1")
         return tuple(np.full_like(inputs[0][0], d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op}: not counted"
 
     def forward(self, inputs, params):
         return np.zeros((inputs[0].shape[0], *self.shape), dtype=FLOAT), 0
-
-    def saved_for_backward(self, inputs, output, in_place=False):
-        """Unknown, like its cost: training memory is refused rather than counted as zero."""
-        raise rule_error("E210", f"opaque {self.op}: what it keeps for backward is unknown, so the training "
-                                 f"memory cannot be computed")
