@@ -103,3 +103,58 @@ def test_saved_activations_exact_for_tensor_layers():
     network, shape = build(spec)
     ours = training_memory(analyze(spec.graph(), [Config(shape, 3)]))
     assert int(ours.saved_activations[0]) == measure_saved(network, shape, 3, "cpu")
+
+
+RESAMPLING = """\
+name: resampling
+input: 3x12x12
+layers:
+  - conv: {name: down, out: 4, kernel: 3, padding: 1}
+  - relu
+  - maxpool: {name: pool, kernel: 2}
+  - conv: {name: bottom, out: 8, kernel: 3}
+  - conv_transpose: {name: up, out: 4, kernel: 2, stride: 2}
+  - crop: {name: skip, from: down, like: up}
+  - concat: {from: [skip, up]}
+  - upsample: {scale: 2, mode: bilinear, align_corners: false}
+  - pixel_unshuffle: {factor: 2}
+  - pixel_shuffle: {factor: 2}
+  - conv: {out: 2, kernel: 1}
+"""
+
+AUDIO = """\
+name: audio
+input: 2x32
+layers:
+  - conv: {out: 4, kernel: 3, padding: same}
+  - bn
+  - relu
+  - maxpool: {kernel: 2}
+  - avgpool: {kernel: 2}
+  - global_avgpool
+  - flatten
+  - fc: {out: 3}
+"""
+
+VIDEO = """\
+name: video
+input: 2x4x8x8
+layers:
+  - conv: {out: 4, kernel: 3, padding: 1}
+  - bn
+  - relu
+  - maxpool: {kernel: 2}
+  - adaptive_avgpool: {size: 1}
+  - flatten
+  - fc: {out: 3}
+"""
+
+
+@pytest.mark.parametrize("text", [RESAMPLING, AUDIO, VIDEO])
+def test_saved_activations_exact_for_resampling_and_other_ranks(text):
+    from tests.conftest import spec_from_text
+
+    spec = spec_from_text(text)
+    network, shape = build(spec)
+    ours = training_memory(analyze(spec.graph(), [Config(shape, 2)]))
+    assert int(ours.saved_activations[0]) == measure_saved(network, shape, 2, "cpu")

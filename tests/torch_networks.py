@@ -62,11 +62,12 @@ class Recorder:
 class GraphNetwork(torch.nn.Module):
     """The graph's layers as torch modules/functions, run node by node."""
 
-    def __init__(self, graph, input_shapes: dict):
+    def __init__(self, graph, input_shapes: dict, output_shapes: dict | None = None):
         super().__init__()
         self.graph = graph
         self.readers = graph.consumers()
         self.shapes = input_shapes          # node index → per-sample input shapes (tuples of ints)
+        self.output_shapes = output_shapes or {}
         self.modules_by_node = torch.nn.ModuleDict()
         for node in graph.nodes[1:]:
             module = self.make_module(node)
@@ -86,8 +87,15 @@ class GraphNetwork(torch.nn.Module):
             return cls(channels, out, kernel, stride, 0, dilation, groups, layer.bias)
         if name == "fc":
             return torch.nn.Linear(shapes[0][0], layer.out, layer.bias)
+        if name == "conv_transpose":
+            channels, dims = shapes[0][0], len(shapes[0]) - 1
+            g = layer.geometry(dims)
+            cls = getattr(torch.nn, f"ConvTranspose{dims}d")
+            return cls(channels, channels if layer.out is None else layer.out, g["kernel"], g["stride"], g["padding"],
+                       g["output_padding"], layer.groups, layer.bias, g["dilation"])
         if name == "bn":
-            cls = torch.nn.BatchNorm2d if len(shapes[0]) == 3 else torch.nn.BatchNorm1d
+            cls = {1: torch.nn.BatchNorm1d, 2: torch.nn.BatchNorm1d, 3: torch.nn.BatchNorm2d,
+                   4: torch.nn.BatchNorm3d}[len(shapes[0])]
             module = cls(shapes[0][0], eps=layer.eps, affine=layer.affine)
             if layer.affine and not layer.scale:
                 module.weight.requires_grad_(False)
@@ -148,7 +156,21 @@ class GraphNetwork(torch.nn.Module):
             else:
                 x = F.pad(x, self.pad_arguments(pads))
             return module(x)
-        if name in ("fc", "bn", "group_norm", "instance_norm", "prelu", "fc_last_axis", "layer_norm_last_axis"):
+        if name == "upsample":
+            size = self.output_shapes[node.index][1:]
+            return F.interpolate(x, size=size, mode=layer.mode, align_corners=layer.align_corners)
+        if name == "crop":
+            size = self.output_shapes[node.index][1:]
+            index = [slice(None), slice(None)]
+            for have, want in zip(x.shape[2:], size):
+                start = (have - want) // 2
+                index.append(slice(start, start + want))
+            return x[tuple(index)]
+        if name == "pixel_shuffle":
+            return F.pixel_shuffle(x, layer.factor)
+        if name == "pixel_unshuffle":
+            return F.pixel_unshuffle(x, layer.factor)
+        if name in ("fc", "bn", "conv_transpose", "group_norm", "instance_norm", "prelu", "fc_last_axis", "layer_norm_last_axis"):
             return module(x)
         if name == "permute":
             return x.permute(0, *(d + 1 for d in layer.dims))
@@ -275,7 +297,8 @@ def build(spec_or_graph, input_shape=None):
     shape = tuple(input_shape or spec_or_graph.input_shape())
     analysis = analyze(graph, [Config(shape, 1)])
     shapes = {row.node.index: [tuple(int(d[0]) for d in s) for s in row.input_shapes] for row in analysis.rows}
-    return GraphNetwork(graph, shapes), shape
+    outputs = {row.node.index: tuple(int(d[0]) for d in row.output_shape) for row in analysis.rows}
+    return GraphNetwork(graph, shapes, outputs), shape
 
 
 def measure_saved(network, input_shape, batch, device="meta") -> int:
