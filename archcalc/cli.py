@@ -520,3 +520,49 @@ def import_model(path, output, input_shape, allow_unsupported, torch_factory):
             raise ArchcalcError("E104", f"cannot write {output}: {error.strerror or error}") from None
     else:
         click.echo(imported.text, nl=False)
+
+
+@main.command()
+@click.argument("model")
+@_input_option
+@_batch_option
+@_set_option
+@click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam", "adamw")), default="sgd",
+              show_default=True, help="Optimizer whose state is counted (fp32 buffers per parameter: 0, 1, 2, 2).")
+@click.option("--precision", type=click.Choice(("fp32", "amp-fp16", "amp-bf16")), default="fp32",
+              show_default=True, help="fp32, or mixed precision as autocast runs it.")
+@click.option("--device", metavar="NAME", help="Fit the largest batch on a known accelerator (e.g. a100-40gb, t4).")
+@click.option("--memory", "memory_size", callback=_quantity, metavar="BYTES",
+              help="Fit the largest batch in this much memory (e.g. 11GiB); nothing is set aside.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@_units
+def memory(model, inputs, batch, sets, optimizer, precision, device, memory_size, fmt, exact, binary):
+    """Training memory of MODEL: weights, gradients, optimizer state, what autograd keeps, the step's
+    peak — and, with --device or --memory, the largest batch that fits."""
+    from .devices import device as find_device
+    from .pipeline import analyse
+    from .render import formats
+    from .render import memory as report
+    from .training import training_memory
+
+    if device and memory_size:
+        raise ArchcalcError("E504", "give --device or --memory, not both")
+    result = analyse(model, _parse_inputs(inputs), _parse_batches(batch), "fp32", _parse_sets(sets))
+    spec, analysis = result.spec, result.analysis
+    training = training_memory(analysis, optimizer, precision)
+    fit = None
+    if device:
+        found = find_device(device)
+        fit = report.fit_for(training, found.memory, found.name, found.memory - found.usable)
+    elif memory_size is not None:
+        fit = report.fit_for(training, memory_size, None, 0)
+    count = len(analysis.configs)
+    if fmt == "json":
+        records = [report.record(spec, analysis, training, i, fit) for i in range(count)]
+        click.echo(formats.to_json(records[0] if count == 1 else records))
+        return
+    from .render.table import Formatter, make_console
+
+    console = make_console()
+    for index in range(count):
+        console.print(report.report(spec, analysis, training, Formatter(exact, binary), index, fit))

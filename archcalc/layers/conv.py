@@ -8,6 +8,7 @@ from math import gcd
 import numpy as np
 
 from .. import kernels
+from ..backward import SAVED_WEIGHTS, saved_input, window_input
 from .base import (INTEGER_0, INTEGER_1, Key, Layer, ParamCounts, Window, boolean, expect_feature_map, expect_rank,
                    json_schema, non_negative_int, optional, padding, positive_int, product, register, rule_error, sizes,
                    ROUNDING)
@@ -123,6 +124,12 @@ class Conv(Layer):
             text += f" g{self.groups}"
         return text
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """convolution_backward needs the input (for the weight gradient) and the weight."""
+        kernel, stride, dilation = self.geometry(len(inputs[0]) - 1)
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+        return [window_input(inputs[0], self.padding, kernel_eff, stride), SAVED_WEIGHTS]
+
 
 @register
 class FullyConnected(Layer):
@@ -167,6 +174,10 @@ class FullyConnected(Layer):
 
     def forward(self, inputs, params):
         return kernels.linear(inputs[0], params["weight"], params.get("bias"))
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """addmm keeps its input (for the weight gradient) and the weight (for the input's)."""
+        return [saved_input(), SAVED_WEIGHTS]
 
 
 @json_schema({"anyOf": [INTEGER_0, {"type": "array", "items": INTEGER_0, "minItems": 1, "maxItems": 3}]})
@@ -283,3 +294,7 @@ class ConvTranspose(Layer):
         if self.output_padding:
             text += f" op{describe_sizes(self.output_padding)}"
         return text + (f" g{self.groups}" if self.groups != 1 else "")
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """The transposed convolution's backward is convolution_backward: it keeps the input and the weight."""
+        return [saved_input(), SAVED_WEIGHTS]

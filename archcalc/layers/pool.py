@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .base import (GLOBAL, Key, Layer, Window, boolean, expect_feature_map, optional, padding, product, register,
+from ..backward import own, saved_input, window_input
+from .base import (GLOBAL, Key, Layer, Window, boolean, elements, expect_feature_map, optional, padding, product, register,
                    rule_error, sizes, ROUNDING)
 from .runtime import concrete_padding
 from .window import (AXIS_NAMES, describe_extent, describe_window, effective_kernel, leading_padding, padding_pairs,
@@ -37,6 +38,12 @@ class _WindowPool(Layer):
         kernel = per_axis(self.kernel, dims, "kernel")
         stride = kernel if self.stride is None else per_axis(self.stride, dims, "stride")
         return kernel, stride, per_axis(self.dilation, dims, "dilation")
+
+    def kept_input(self, inputs):
+        """The input a window kernel keeps (or the padded copy when the padding is lopsided)."""
+        kernel, stride, dilation = self.geometry(len(inputs[0]) - 1)
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+        return window_input(inputs[0], self.padding, kernel_eff, stride)
 
     def output_shape(self, inputs):
         (shape,) = inputs
@@ -93,6 +100,10 @@ class MaxPool(_WindowPool):
                                             **self.forward_geometry(inputs[0]))
         return y, 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """max_pool2d_with_indices keeps its input and the int64 index of each maximum."""
+        return [self.kept_input(inputs), own("indices of the maxima", elements(output), "int64")]
+
 
 @register
 class AvgPool(_WindowPool):
@@ -115,6 +126,10 @@ class AvgPool(_WindowPool):
         y, _window_reads = kernels.avg_pool(inputs[0], count_include_pad=self.count_include_pad,
                                             **self.forward_geometry(inputs[0]))
         return y, 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """avg_pool2d_backward takes the input (derivatives.yaml), so autograd keeps it."""
+        return [self.kept_input(inputs)]
 
 
 class _GlobalPool(Layer):
@@ -151,6 +166,10 @@ class GlobalAvgPool(_GlobalPool):
     def forward(self, inputs, params):
         return kernels.global_avg_pool(inputs[0])[0], 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """adaptive_avg_pool2d to 1×1 is computed as a mean, which keeps only sizes."""
+        return []
+
 
 @register
 class GlobalMaxPool(_GlobalPool):
@@ -161,6 +180,10 @@ class GlobalMaxPool(_GlobalPool):
 
     def forward(self, inputs, params):
         return kernels.global_max_pool(inputs[0])[0], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """adaptive_max_pool2d keeps its input and the int64 index of each channel's maximum."""
+        return [saved_input(), own("indices of the maxima", elements(output), "int64")]
 
 
 @register
@@ -212,3 +235,8 @@ class AdaptiveAvgPool(Layer):
 
     def describe(self, dims=None):
         return f"→{describe_extent(self.size, dims)}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """_adaptive_avg_pool2d keeps its input; to 1×1 PyTorch computes a mean instead, which keeps nothing."""
+        targets = per_axis(self.size, len(inputs[0]) - 1, "size")
+        return [] if all(t == 1 for t in targets) else [saved_input()]

@@ -133,6 +133,11 @@ class Upsample(Layer):
             text = f"like {self.like}"
         return f"{text} {self.mode}"
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """upsample_*_backward takes the input and output sizes only: it keeps no tensor."""
+        return []
+
+
 
 @register
 class Crop(Layer):
@@ -179,6 +184,11 @@ class Crop(Layer):
     def describe(self, dims=None):
         return f"like {self.like}" if self.like is not None else f"→{describe_extent(self.size, dims)}"
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """A view: its backward pads the gradient back, keeping only sizes."""
+        return []
+
+
 
 @register
 class PixelShuffle(Layer):
@@ -210,6 +220,11 @@ class PixelShuffle(Layer):
 
     def describe(self, dims=None):
         return f"×{self.factor}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """pixel_shuffle's backward is pixel_unshuffle of the gradient: it keeps nothing."""
+        return []
+
 
 
 @register
@@ -243,3 +258,7 @@ class PixelUnshuffle(Layer):
 
     def describe(self, dims=None):
         return f"÷{self.factor}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """pixel_unshuffle's backward is pixel_shuffle of the gradient: it keeps nothing."""
+        return []

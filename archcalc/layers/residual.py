@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backward import own
 from ..conventions import VIEW
 from .base import Key, Layer, expect_feature_map, non_negative_int, one_or_two, probability, register
 
@@ -42,6 +43,10 @@ class ChannelPad(Layer):
         (x,) = inputs
         return np.pad(x, ((0, 0), (before, after)) + ((0, 0),) * (x.ndim - 2)), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """constant_pad_nd's backward slices the gradient: it keeps only sizes."""
+        return []
+
 
 @register
 class StochasticDepth(Layer):
@@ -69,3 +74,7 @@ class StochasticDepth(Layer):
 
     def forward(self, inputs, params):
         return inputs[0], 0   # inference: every branch runs
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """torchvision's StochasticDepth multiplies by a per-sample noise tensor (N×1×1×1) and keeps it."""
+        return [own("per-sample noise", 1)] if self.p > 0 else []
