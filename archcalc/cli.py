@@ -64,7 +64,7 @@ def _parse_sets(values):
     return overrides
 
 
-def analyze_model(model, inputs=None, batches=(1,), dtype="fp32", overrides=None):
+def analyze_model(model, inputs=None, batches=(1,), dtype="fp32", overrides=None, mode="eval"):
     """Resolve, compile and analyse one model (a name, a path or a ModelSpec): the pipeline every
     command shares."""
     from .engine import Config, analyze
@@ -76,7 +76,7 @@ def analyze_model(model, inputs=None, batches=(1,), dtype="fp32", overrides=None
     graph = spec.graph()
     shapes = inputs or [spec.input_shape()]
     configs = [Config(shape, batch) for shape in shapes for batch in batches]
-    analysis = analyze(graph, configs, dtype)
+    analysis = analyze(graph, configs, dtype, mode)
     return spec, analysis, totals(analysis)
 
 

@@ -28,6 +28,12 @@ ENTRY_KEY_SCHEMAS = {
     "from": {"anyOf": [{"type": ["string", "integer"]}, {"type": "array", "items": {"type": ["string", "integer"]}}],
              "description": "input layer(s) by name; 'input' is the network's or block's input"},
     "if": {"description": "include this entry only when the value (usually an expression) is true"},
+    "call": {"anyOf": [{"enum": ["module", "functional", "method", "operator"]}, EXPRESSION],
+             "description": "how the reference PyTorch code calls this layer (nn.Module, torch.nn.functional, "
+                            "a tensor method, an operator): what module-hooking counting tools see"},
+    "train_only": {"anyOf": [{"type": "boolean"}, EXPRESSION],
+                   "description": "a branch that runs only while training (auxiliary head): parameters always "
+                                  "count, operations and memory only with --mode train"},
 }
 
 

@@ -8,8 +8,9 @@ Each class is one line of rule; its forward lives beside it.
 from __future__ import annotations
 
 from .. import kernels
+from ..counting import counted
 from ..conventions import IN_PLACE
-from .base import Key, Layer, elements, number, register
+from .base import Key, Layer, elements, number, product, register
 
 
 class _Activation(Layer):
@@ -26,6 +27,10 @@ class _Activation(Layer):
     def forward(self, inputs, params):
         """The kernel of the same name; the layer's keys (slope, alpha) are its keyword arguments."""
         return kernels.ACTIVATIONS[self.type_name](inputs[0], **self.settings), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): the PyTorch activation of the same name."""
+        return counted(self.type_name, "activation")
 
 
 def activation(name: str, doc: str, aliases: tuple = (), keys: dict | None = None):
@@ -64,3 +69,8 @@ class Softmax(Layer):
 
     def forward(self, inputs, params):
         return kernels.softmax(inputs[0], axis=1), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): per position, C exponentials, C − 1 adds, C divides."""
+        channels, *spatial = output
+        return counted("softmax", "activation", softmax_ops=product(3 * channels - 1, *spatial))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from .base import (INTEGER_1, Key, Layer, json_schema, ParamCounts, Window, expect_rank, optional, pair, padding,
                    positive_int, product, register, boolean, rule_error, ROUNDING)
 from .runtime import ceil_extra, concrete_padding, scratch_bytes, uniform, weights
@@ -111,6 +112,16 @@ class Conv(Layer):
             text += f" g{self.groups}"
         return text
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): MACs, and one add per output when biased."""
+        channels = inputs[0][0]
+        groups = self.group_count(channels)
+        kind = ("depthwise conv" if np.all((groups == channels) & (channels > 1)) else
+                "grouped conv" if np.all(groups > 1) else
+                "pointwise conv" if all(k == 1 for k in self.kernel) else "conv")
+        return counted("conv", kind, macs=self.macs(inputs, output),
+                       bias_adds=product(*output) if self.bias else 0)
+
 
 @register
 class FullyConnected(Layer):
@@ -157,3 +168,7 @@ class FullyConnected(Layer):
 
     def describe(self):
         return ""
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): MACs, and one add per output when biased."""
+        return counted("linear", "fc", macs=self.macs(inputs, output), bias_adds=self.out if self.bias else 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from .base import Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register
 from .runtime import uniform
 
@@ -56,6 +57,10 @@ class BatchNorm(Layer):
         shift = params.get("shift", np.zeros_like(mean))
         return kernels.batch_norm(inputs[0], mean, params["running_var"], scale, shift, self.eps), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): elements normalised, and again when affine."""
+        return counted("batch_norm", "norm", affine_elements=elements(output) if self.affine else 0)
+
 
 @register
 class LocalResponseNorm(Layer):
@@ -90,3 +95,7 @@ class LocalResponseNorm(Layer):
 
     def describe(self):
         return f"size {self.size}"
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's LocalResponseNorm."""
+        return counted("local_response_norm", "norm")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from .base import (rule_error, GLOBAL, Key, Layer, Window, boolean, expect_rank, optional, pair, padding,
                    product, register, ROUNDING)
 from .runtime import FLOAT, concrete_padding
@@ -82,6 +83,10 @@ class MaxPool(_WindowPool):
         y, _window_reads = kernels.max_pool2d(inputs[0], dilation=self.dilation, **self.forward_geometry(inputs[0]))
         return y, 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a max pool over its windows."""
+        return counted("max_pool", "pool", window_reads=self.other_ops(inputs, output)["window_reads"])
+
 
 @register
 class AvgPool(_WindowPool):
@@ -100,6 +105,25 @@ class AvgPool(_WindowPool):
         y, _window_reads = kernels.avg_pool2d(inputs[0], count_include_pad=self.count_include_pad,
                                               **self.forward_geometry(inputs[0]))
         return y, 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): ``averaged_elements`` is the sum of the divisors —
+        window cells inside the input (and its zero padding when ``count_include_pad``)."""
+        _, *sizes = inputs[0]
+        stride = self.stride_or_kernel()
+        if isinstance(self.padding, str):
+            pads = [(0, 0)] * len(sizes)
+        else:
+            pads = [self.padding[0:2], self.padding[2:4]]
+        cells = np.ones_like(sizes[0])
+        for size, out, kernel, step, (before, after) in zip(sizes, output[1:], self.kernel, stride, pads):
+            start = np.arange(int(np.max(out)))[:, None] * step - before
+            low, high = (-before, size + after) if self.count_include_pad else (0, size)
+            covered = np.clip(np.minimum(start + kernel, high[None, :]) - np.maximum(start, low[None, :]), 0, None)
+            covered = np.where(np.arange(covered.shape[0])[:, None] < out[None, :], covered, 0)
+            cells = cells * covered.sum(axis=0)
+        return counted("avg_pool", "pool", window_reads=self.other_ops(inputs, output)["window_reads"],
+                       averaged_elements=product(inputs[0][0], cells))
 
 
 class _GlobalPool(Layer):
@@ -132,6 +156,10 @@ class GlobalAvgPool(_GlobalPool):
     def forward(self, inputs, params):
         return kernels.global_avg_pool2d(inputs[0])[0], 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's AdaptiveAvgPool2d((1, 1)), or x.mean."""
+        return counted("adaptive_avg_pool", "pool", averaged_elements=product(*inputs[0]))
+
 
 @register
 class GlobalMaxPool(_GlobalPool):
@@ -142,6 +170,10 @@ class GlobalMaxPool(_GlobalPool):
 
     def forward(self, inputs, params):
         return kernels.global_max_pool2d(inputs[0])[0], 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's AdaptiveMaxPool2d((1, 1))."""
+        return counted("adaptive_max_pool", "pool")
 
 
 @register
@@ -198,3 +230,7 @@ class AdaptiveAvgPool(Layer):
 
     def describe(self):
         return f"→{self.size[0]}×{self.size[1]}"
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): the cells its windows average, overlaps included."""
+        return counted("adaptive_avg_pool", "pool", averaged_elements=self.other_ops(inputs, output)["window_reads"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..conventions import VIEW
+from ..counting import counted
 from .base import Key, Layer, expect_rank, non_negative_int, one_or_two, probability, register
 
 
@@ -40,6 +41,10 @@ class ChannelPad(Layer):
         before, after = self.padding
         return np.pad(inputs[0], ((0, 0), (before, after), (0, 0), (0, 0))), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("channel_pad", "shape")
+
 
 @register
 class StochasticDepth(Layer):
@@ -65,3 +70,7 @@ class StochasticDepth(Layer):
 
     def forward(self, inputs, params):
         return inputs[0], 0   # inference: every branch runs
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("stochastic_depth", "shape")

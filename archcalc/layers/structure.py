@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from ..conventions import VIEW
 from .base import (Key, Layer, Window, _show, elements, expect_rank, padding, positive_int, probability,
                    product, register, rule_error, show_shape)
@@ -26,6 +27,10 @@ class Flatten(Layer):
         (x,) = inputs
         return x.reshape(x.shape[0], -1), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("flatten", "shape")
+
 
 @register
 class Dropout(Layer):
@@ -45,6 +50,10 @@ class Dropout(Layer):
     def forward(self, inputs, params):
         return inputs[0], 0   # inference: nothing is dropped
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("dropout", "shape")
+
 
 @register
 class Identity(Layer):
@@ -60,6 +69,10 @@ class Identity(Layer):
 
     def forward(self, inputs, params):
         return inputs[0], 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("identity", "shape")
 
 
 @register
@@ -83,6 +96,10 @@ class ZeroPad(Layer):
         top, bottom, left, right = self.padding
         return np.pad(inputs[0], ((0, 0), (0, 0), (top, bottom), (left, right))), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("pad", "shape")
+
 
 @register
 class ChannelShuffle(Layer):
@@ -105,6 +122,10 @@ class ChannelShuffle(Layer):
 
     def forward(self, inputs, params):
         return kernels.channel_shuffle(inputs[0], self.groups), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("channel_shuffle", "shape")
 
 
 def _mismatch(kind: str, inputs) -> Exception:
@@ -136,6 +157,10 @@ class Concat(_Join):
     def forward(self, inputs, params):
         return np.concatenate(inputs, axis=1), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("cat", "join")
+
 
 @register
 class Add(_Join):
@@ -158,6 +183,10 @@ class Add(_Join):
             total += x
         return total, 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("add", "join")
+
 
 @register
 class Mean(Add):
@@ -177,6 +206,10 @@ class Mean(Add):
 
     def forward(self, inputs, params):
         return sum(inputs) / np.float32(len(inputs)), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("mean", "join")
 
 
 @register
@@ -203,6 +236,10 @@ class Multiply(_Join):
         for x in inputs[2:]:
             result = result * x
         return result, 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("mul", "join")
 
 
 def axis_range(value):
@@ -288,3 +325,7 @@ class Slice(Layer):
         for begin, end in self.bounds(tuple(np.array([d], dtype=np.int64) for d in x.shape[1:])):
             index.append(slice(int(begin[0]), int(end[0])))
         return x[tuple(index)], 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("slice", "shape")
