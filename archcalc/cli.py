@@ -93,6 +93,26 @@ _units_options = [
 ]
 
 
+_mode_option = click.option("--mode", type=click.Choice(("eval", "train")), default="eval", show_default=True,
+                            help="train also runs train-only branches (auxiliary heads): their MACs and memory.")
+_depth_option = click.option("--depth", type=click.IntRange(min=1), metavar="N",
+                             help="Collapse rows to blocks at nesting depth N, with subtotals.")
+
+
+def _convention_names(value):
+    from .counting import CONVENTIONS
+
+    if value is None:
+        return []
+    names = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if names == ["all"]:
+        return list(CONVENTIONS)
+    unknown = [n for n in names if n not in CONVENTIONS]
+    if unknown:
+        raise click.BadParameter(f"unknown convention {unknown[0]!r}; expected all or one of {', '.join(CONVENTIONS)}")
+    return names
+
+
 def _units(f):
     for option in reversed(_units_options):
         f = option(f)
@@ -109,27 +129,52 @@ def _units(f):
 @click.option("--all-layers", is_flag=True, help="Also show in-place activations, dropout and flatten rows.")
 @click.option("--weights", "weights_only", is_flag=True,
               help="Show weights without biases instead of parameters, as the lecture tables count them.")
+@click.option("--convention", metavar="NAME",
+              help="Also give a counting tool's figure and how it is made up: torchvision, torchinfo, fvcore, "
+                   "ptflops, ptflops-pytorch, thop, keras (see 'archcalc conventions').")
+@_mode_option
+@_depth_option
 @_units
-def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, exact, binary):
+def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, convention, mode, depth, exact,
+            binary):
     """Per-layer table and totals for MODEL."""
+    from .render import counting as counted
     from .render import data, formats
 
     spec, analysis, totals = analyze_model(model, _parse_inputs(inputs), _parse_batches(batch), dtype,
-                                           _parse_sets(sets))
+                                           _parse_sets(sets), mode)
+    names = _convention_names(convention)
+    if len(names) > 1:
+        raise click.BadParameter("summary takes one convention; compare --conventions shows several",
+                                 param_hint="--convention")
+    results = [counting_results(names, analysis, totals, i) for i in range(len(analysis.configs))]
     if fmt == "json":
-        objects = [data.summary(spec, analysis, totals, i) for i in range(len(analysis.configs))]
+        objects = [counted.summary_json(data.summary(spec, analysis, totals, i), analysis, results[i], depth, i)
+                   for i in range(len(analysis.configs))]
         click.echo(formats.to_json(objects[0] if len(objects) == 1 else objects))
     elif fmt == "csv":
-        click.echo(formats.to_csv(spec, analysis), nl=False)
+        click.echo(counted.summary_csv(formats.to_csv(spec, analysis), results), nl=False)
     elif fmt == "markdown":
-        click.echo(formats.to_markdown(spec, analysis, totals, binary))
+        click.echo(counted.summary_markdown(formats.to_markdown(spec, analysis, totals, binary), analysis,
+                                            results, depth))
     else:
         from .render.table import Formatter, make_console, show, summary_table
 
         for warning in analysis.graph.warnings:
             click.echo(str(warning), err=True)
-        show(make_console(), summary_table(spec, analysis, totals, Formatter(exact, binary), all_layers,
-                                                weights_only))
+        formatter = Formatter(exact, binary)
+        console = make_console()
+        if depth:
+            show(console, counted.depth_report(spec, analysis, totals, formatter, depth))
+        else:
+            show(console, summary_table(spec, analysis, totals, formatter, all_layers, weights_only))
+        show(console, counted.extra_totals(analysis, results))
+
+
+def counting_results(names, analysis, totals, index=0):
+    from .counting import apply_all
+
+    return apply_all(names, analysis, totals, index) if names else []
 
 
 @main.command()
@@ -137,15 +182,29 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, ex
 @_batch_option
 @_dtype_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--conventions", "--convention", "conventions", metavar="all|NAME[,NAME…]",
+              help="Add counting tools' figures: a name, several, or 'all' (one row per tool for each model).")
+@_mode_option
+@_depth_option
 @_units
-def compare(models, batch, dtype, fmt, exact, binary):
+def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
     """Several MODELS side by side, with ratios against the first."""
+    from .render import counting as counted
     from .render import data, formats
 
     batches = _parse_batches(batch)[:1]
-    results = [analyze_model(m, None, batches, dtype) for m in models]
+    results = [analyze_model(m, None, batches, dtype, mode=mode) for m in models]
+    names = _convention_names(conventions)
+    tools = [counting_results(names, r[1], r[2]) for r in results]
     if fmt == "json":
-        click.echo(formats.to_json([{k: v for k, v in data.summary(*r).items() if k != "layers"} for r in results]))
+        objects = []
+        for (spec, analysis, totals), found in zip(results, tools):
+            record = {k: v for k, v in data.summary(spec, analysis, totals).items() if k != "layers"}
+            objects.append(counted.compare_json(record, analysis, found, depth))
+        click.echo(formats.to_json(objects))
+        return
+    if names and fmt in ("csv", "markdown"):
+        click.echo(counted.compare_conventions_text([r[0].name for r in results], tools, fmt))
         return
     if fmt in ("csv", "markdown"):
         keys = list(results[0][2])
@@ -159,8 +218,23 @@ def compare(models, batch, dtype, fmt, exact, binary):
         return
     from .render.table import Formatter, compare_table, make_console, show
 
-    show(make_console(), compare_table([r[0].name for r in results], [r[2] for r in results],
-                                       [r[1] for r in results], Formatter(exact, binary)))
+    console = make_console()
+    formatter = Formatter(exact, binary)
+    show(console, compare_table([r[0].name for r in results], [r[2] for r in results],
+                                [r[1] for r in results], formatter))
+    for (spec, analysis, totals), found in zip(results, tools):
+        if found:
+            show(console, counted.conventions_table(spec.name, found))
+        if depth:
+            show(console, counted.depth_report(spec, analysis, totals, formatter, depth))
+
+
+@main.command(name="conventions")
+def list_conventions():
+    """The counting tools' conventions archcalc reproduces: what each counts and what it skips."""
+    from .render.counting import listing
+
+    click.echo(listing())
 
 
 @main.command(name="list")

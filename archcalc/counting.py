@@ -122,8 +122,9 @@ TORCHVISION = Convention(
     counts="num_params: every parameter; _ops ('GFLOPS'): conv and fc MACs without bias, eval mode",
     skips="bias adds, batch norm, activations, pooling, joins, layers that run only in training",
     rules=_free({
-        "conv": _part("conv MACs", macs=1),
-        "linear": _part("fc MACs", macs=1),
+        # a property of the weights, published per image whatever batch one runs
+        "conv": _part("conv MACs", "image", macs=1),
+        "linear": _part("fc MACs", "image", macs=1),
         **_all(("batch_norm", "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
                 "adaptive_max_pool", "add", "mul", "mean", *ACTIVATIONS), NOTHING),
     }),
@@ -145,7 +146,6 @@ TORCHINFO = Convention(
                 "add", "mul", "mean", *ACTIVATIONS), NOTHING),
     }),
     figure="Total mult-adds",
-    params="ran",
     extras={
         # "x2 for gradients" (torchinfo/model_statistics.py): the outputs of leaf modules that hold parameters
         "forward_backward_pass_size": {
@@ -196,6 +196,9 @@ PTFLOPS_ATEN = Convention(
 _MODULE_AND_FUNCTIONAL = {"relu": "F.relu", "elu": "F.elu", "gelu": "F.gelu"}
 _POOLS = {"max_pool": "F.max_pool2d", "avg_pool": "F.avg_pool2d", "adaptive_avg_pool": "F.adaptive_avg_pool2d",
           "adaptive_max_pool": "F.adaptive_max_pool2d"}
+_MODULE_NAMES = {"relu": "nn.ReLU", "elu": "nn.ELU", "gelu": "nn.GELU", "max_pool": "nn.MaxPool2d",
+                 "avg_pool": "nn.AvgPool2d", "adaptive_avg_pool": "nn.AdaptiveAvgPool2d",
+                 "adaptive_max_pool": "nn.AdaptiveMaxPool2d"}
 
 PTFLOPS_PYTORCH = Convention(
     name="ptflops-pytorch",
@@ -208,8 +211,8 @@ PTFLOPS_PYTORCH = Convention(
         ("conv", "module"): _part("conv MACs", "image", macs=1) + _part("conv bias", "image", bias_adds=1),
         ("linear", "module"): _part("fc MACs", "image", macs=1) + _part("fc bias", "image", bias_adds=1),
         ("batch_norm", "module"): _part("batch norm", "image", input_elements=1, affine_elements=1),
-        **{(op, "module"): _part(f"nn.{op} hook", "image", output_elements=1)
-           + _part(f"{fn} inside nn.{op}", input_elements=1) for op, fn in _MODULE_AND_FUNCTIONAL.items()},
+        **{(op, "module"): _part(f"{_MODULE_NAMES[op]} hook (outputs)", "image", output_elements=1)
+           + _part(f"{fn} inside {_MODULE_NAMES[op]}", input_elements=1) for op, fn in _MODULE_AND_FUNCTIONAL.items()},
         **{(op, "functional"): _part(fn, input_elements=1) for op, fn in _MODULE_AND_FUNCTIONAL.items()},
         ("relu6", "module"): _part("nn.ReLU6 hook", "image", output_elements=1),
         ("relu6", "functional"): _part("F.relu6", input_elements=1),
@@ -218,8 +221,8 @@ PTFLOPS_PYTORCH = Convention(
         "silu": _part("F.silu", input_elements=1),
         "softmax": _part("F.softmax", input_elements=1),
         **_all(("sigmoid", "hard_sigmoid", "tanh", "hard_swish"), NOTHING),
-        **{(op, "module"): _part(f"{op} hook (inputs)", "image", input_elements=1)
-           + _part(f"{fn} inside the module", input_elements=1) for op, fn in _POOLS.items()},
+        **{(op, "module"): _part(f"{_MODULE_NAMES[op]} hook (inputs)", "image", input_elements=1)
+           + _part(f"{fn} inside {_MODULE_NAMES[op]}", input_elements=1) for op, fn in _POOLS.items()},
         **{(op, "functional"): _part(fn, input_elements=1) for op, fn in _POOLS.items()},
         ("adaptive_avg_pool", "method"): NOTHING,
         ("add", "operator"): NOTHING, ("mul", "operator"): NOTHING, ("mean", "operator"): NOTHING,
@@ -294,6 +297,7 @@ class Result:
     parts: dict            # label → int, in order of first appearance
     extras: dict           # name → int (torchinfo's memory lines, in bytes)
     macs: int              # plain MACs (archcalc's count) for the difference column
+    per_row: list = field(default_factory=list)   # each row's share of ops (the input row first: 0)
 
     def as_json(self) -> dict:
         result = {"name": self.convention.name, "figure": self.convention.figure, "ops": self.ops,
@@ -327,7 +331,7 @@ def rule_for(convention_rules: dict, op: str, call: str, convention: Convention,
                                 f"(layer '{node.name}')")
 
 
-def apply(convention: Convention, analysis, totals: dict, index: int = 0, mode: str = "eval") -> Result:
+def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Result:
     """The convention's figure for configuration ``index`` of ``analysis``, with its parts.
 
     Layers that do not run (train-only branches in eval mode) are left out of operations, and of
@@ -338,8 +342,9 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0, mode: 
     parts: dict = {}
     extras: dict = {name: 0 for name in convention.extras}
     ran_params = 0
-    for row in analysis.rows[1:]:
-        runs = not (getattr(row.node, "train_only", False) and mode == "eval")
+    per_row = [0] * len(analysis.rows)
+    for position, row in enumerate(analysis.rows[1:], start=1):
+        runs = not (row.node.train_only and analysis.mode == "eval")
         if not runs:
             continue
         ran_params += int(row.params.trainable[index])
@@ -357,6 +362,7 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0, mode: 
                 value *= 1 if part.per == "image" else batch
                 if target is None:
                     parts[part.label] = parts.get(part.label, 0) + value
+                    per_row[position] += value
                 else:
                     extras[target] += value
     params = {"all": int(totals["params"][index]), "ran": ran_params,
@@ -364,8 +370,14 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0, mode: 
     if convention.name == "torchinfo":
         input_bytes = int(np.prod(analysis.configs[index].input_shape)) * batch * element_bytes
         extras["input_size"] = input_bytes + TORCH_STORAGE_OVERHEAD
-        extras["params_size"] = ran_params * element_bytes
+        extras["params_size"] = ran_params * element_bytes   # "Params size": modules that ran
         extras["estimated_total_size"] = (extras["input_size"] + extras["forward_backward_pass_size"]
                                           + extras["params_size"])
     ops = sum(parts.values()) if convention.has_ops else None
-    return Result(convention, ops, params, parts, extras, int(totals["macs"][index]))
+    return Result(convention, ops, params, parts, extras, int(totals["macs"][index]), per_row)
+
+
+def apply_all(names, analysis, totals, index: int = 0) -> list[Result]:
+    """Several conventions by name; "all" is every one."""
+    chosen = list(CONVENTIONS) if list(names) == ["all"] else list(names)
+    return [apply(get(name), analysis, totals, index) for name in chosen]

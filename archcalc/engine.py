@@ -67,6 +67,8 @@ class Analysis:
     configs: list[Config]
     dtype: str
     rows: list[Row]
+    #: "eval" or "train": whether train-only branches run.
+    mode: str = "eval"
 
     @property
     def element_bytes(self) -> int:
@@ -101,7 +103,7 @@ def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32", mode: str 
         rows.append(_evaluate(node, rows, batch, count, known))
         if node.train_only and mode == "eval":
             rows[-1] = _idle(rows[-1])
-    return Analysis(graph, list(configs), dtype, rows)
+    return Analysis(graph, list(configs), dtype, rows, mode)
 
 
 def _facts_key(layer, inputs):

@@ -400,7 +400,9 @@ class _Compiler:
         inputs = self._inputs(common, scope, current, name)
         first_node = len(self.graph.nodes)
         if type_name == GROUP:
-            return self._group(args, where, scope, current, variables, common)
+            result = self._group(args, where, scope, current, variables, common)
+            self._mark_calls(common, self.graph.nodes[first_node:], variables, name)
+            return result
         if type_name in self.blocks:
             result = self._block(type_name, args, name, inputs, where, key_where, scope, variables)
         elif isinstance(args, list):

@@ -118,7 +118,7 @@ class AvgPool(_WindowPool):
         cells = np.ones_like(sizes[0])
         for size, out, kernel, step, (before, after) in zip(sizes, output[1:], self.kernel, stride, pads):
             start = np.arange(int(np.max(out)))[:, None] * step - before
-            low, high = (-before, size + after) if self.count_include_pad else (0, size)
+            low, high = (size * 0 - before, size + after) if self.count_include_pad else (size * 0, size)
             covered = np.clip(np.minimum(start + kernel, high[None, :]) - np.maximum(start, low[None, :]), 0, None)
             covered = np.where(np.arange(covered.shape[0])[:, None] < out[None, :], covered, 0)
             cells = cells * covered.sum(axis=0)
