@@ -35,10 +35,11 @@ VIEW = "view"        # a different view of the same memory (flatten, identity)
 #: Labels of the operation counts kept apart from MACs, with what each counts.
 OTHER_OPS: dict[str, str] = {
     "window_reads": "pooling: output elements × window size (the lectures' pool 'flop')",
-    "elementwise": "activation functions, one per output element",
+    "elementwise": "activation functions and layer scale, one per output element",
     "adds": "element-wise additions of joined branches (inputs − 1 per output element)",
     "multiplies": "element-wise (channel-wise) multiplications of joined branches",
-    "normalization": "batch norm / LRN arithmetic at inference",
+    "normalization": "normalisation arithmetic at inference: batch norm 2, LRN its window size, "
+                     "layer/group/instance norm 5 (+2 affine) per element",
 }
 
 

@@ -109,7 +109,8 @@ def _free(table: dict) -> dict:
 
 
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "sigmoid", "hard_sigmoid", "tanh", "silu", "hard_swish",
-               "gelu")
+               "gelu", "mish", "prelu")
+SAMPLE_NORMS = ("layer_norm", "group_norm", "instance_norm")
 
 
 def _all(ops, parts) -> dict:
@@ -125,7 +126,7 @@ TORCHVISION = Convention(
         # a property of the weights, published per image whatever batch one runs
         "conv": _part("conv MACs", "image", macs=1),
         "linear": _part("fc MACs", "image", macs=1),
-        **_all(("batch_norm", "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
+        **_all(("batch_norm", "layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
                 "adaptive_max_pool", "add", "mul", "mean", *ACTIVATIONS), NOTHING),
     }),
     figure="_ops",
@@ -142,7 +143,8 @@ TORCHINFO = Convention(
         ("conv", "module"): _part("conv MACs", macs=1) + _part("conv bias", bias_adds=1),
         ("linear", "module"): _part("fc (in·out + out)", params=1),
         ("batch_norm", "module"): _part("batch norm parameters", params=1),
-        **_all(("local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool",
+        **{(op, "module"): _part(f"{op} parameters", params=1) for op in (*SAMPLE_NORMS, "prelu")},
+        **_all(("layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool",
                 "add", "mul", "mean", *ACTIVATIONS), NOTHING),
     }),
     figure="Total mult-adds",
@@ -152,6 +154,8 @@ TORCHINFO = Convention(
             ("conv", "module"): _part("conv outputs ×2", output_bytes=2),
             ("linear", "module"): _part("fc outputs ×2", output_bytes=2),
             ("batch_norm", "module"): _part("batch norm outputs ×2", output_bytes=2),
+            **{(op, "module"): _part(f"{op} outputs ×2", parameterised_output_bytes=2)
+               for op in (*SAMPLE_NORMS, "prelu")},
         },
     },
 )
@@ -166,11 +170,12 @@ FVCORE = Convention(
         "conv": _part("conv MACs", macs=1),
         "linear": _part("fc MACs", macs=1),
         "batch_norm": _part("batch norm", input_elements=1, affine_elements=1),
+        **{op: _part(op.replace("_", " "), input_elements=4, affine_elements=1) for op in SAMPLE_NORMS},
         ("adaptive_avg_pool", "module"): _part("adaptive_avg_pool2d inputs", input_elements=1),
         ("adaptive_avg_pool", "functional"): _part("adaptive_avg_pool2d inputs", input_elements=1),
         ("adaptive_avg_pool", "method"): NOTHING,   # x.mean(): aten::mean, unsupported
-        **_all(("local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_max_pool", "add", "mul", "mean",
-                *ACTIVATIONS), NOTHING),
+        **_all(("layer_scale", "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_max_pool", "add",
+                "mul", "mean", *ACTIVATIONS), NOTHING),
     }),
     figure="total()",
 )
@@ -183,7 +188,7 @@ PTFLOPS_ATEN = Convention(
     rules=_free({
         "conv": _part("conv MACs", macs=1) + _part("conv bias", bias_adds=1),
         "linear": _part("fc MACs", macs=1) + _part("fc bias", bias_adds=1),
-        **_all(("batch_norm", "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
+        **_all(("batch_norm", "layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
                 "adaptive_max_pool", "add", "mul", "mean", *ACTIVATIONS), NOTHING),
     }),
     figure="MACs",
@@ -211,6 +216,14 @@ PTFLOPS_PYTORCH = Convention(
         ("conv", "module"): _part("conv MACs", "image", macs=1) + _part("conv bias", "image", bias_adds=1),
         ("linear", "module"): _part("fc MACs", "image", macs=1) + _part("fc bias", "image", bias_adds=1),
         ("batch_norm", "module"): _part("batch norm", "image", input_elements=1, affine_elements=1),
+        # nn.LayerNorm has elementwise_affine, not the `affine` the hook looks for: counted once
+        ("layer_norm", "module"): _part("layer norm", "image", input_elements=1),
+        **{(op, "module"): _part(op.replace("_", " "), "image", input_elements=1, affine_elements=1)
+           for op in ("group_norm", "instance_norm")},
+        **{(op, "functional"): NOTHING for op in SAMPLE_NORMS},
+        ("prelu", "module"): _part("nn.PReLU hook (outputs)", "image", output_elements=1)
+        + _part("F.prelu inside nn.PReLU", input_elements=1),
+        ("prelu", "functional"): _part("F.prelu", input_elements=1),
         **{(op, "module"): _part(f"{_MODULE_NAMES[op]} hook (outputs)", "image", output_elements=1)
            + _part(f"{fn} inside {_MODULE_NAMES[op]}", input_elements=1) for op, fn in _MODULE_AND_FUNCTIONAL.items()},
         **{(op, "functional"): _part(fn, input_elements=1) for op, fn in _MODULE_AND_FUNCTIONAL.items()},
@@ -220,7 +233,7 @@ PTFLOPS_PYTORCH = Convention(
         ("leaky_relu", "functional"): NOTHING,
         "silu": _part("F.silu", input_elements=1),
         "softmax": _part("F.softmax", input_elements=1),
-        **_all(("sigmoid", "hard_sigmoid", "tanh", "hard_swish"), NOTHING),
+        **_all(("sigmoid", "hard_sigmoid", "tanh", "hard_swish", "mish", "layer_scale"), NOTHING),
         **{(op, "module"): _part(f"{_MODULE_NAMES[op]} hook (inputs)", "image", input_elements=1)
            + _part(f"{fn} inside {_MODULE_NAMES[op]}", input_elements=1) for op, fn in _POOLS.items()},
         **{(op, "functional"): _part(fn, input_elements=1) for op, fn in _POOLS.items()},
@@ -242,6 +255,8 @@ THOP = Convention(
         ("conv", "module"): _part("conv MACs", macs=1),
         ("linear", "module"): _part("fc MACs", macs=1),
         ("batch_norm", "module"): _part("batch norm", input_elements=2, affine_elements=2),
+        **{(op, "module"): _part(op.replace("_", " "), input_elements=2, affine_elements=2) for op in SAMPLE_NORMS},
+        ("prelu", "module"): _part("PReLU inputs", input_elements=1),
         ("avg_pool", "module"): _part("avg pool adds", averaged_elements=1) + _part("avg pool divides",
                                                                                    output_elements=1),
         ("adaptive_avg_pool", "module"): _part("adaptive avg pool adds", averaged_elements=1)
@@ -250,8 +265,9 @@ THOP = Convention(
         **_all(("max_pool", "adaptive_max_pool", "relu", "relu6", "leaky_relu"), NOTHING),
         # modules thop has no rule for count zero (it warns only with report_missing)
         **_all(("local_response_norm", "elu", "sigmoid", "hard_sigmoid", "tanh", "silu", "hard_swish", "gelu",
-                "add", "mul", "mean"), NOTHING),
-        **{(op, "functional"): NOTHING for op in ("avg_pool", "adaptive_avg_pool", "softmax", "batch_norm")},
+                "mish", "layer_scale", "add", "mul", "mean"), NOTHING),
+        **{(op, "functional"): NOTHING for op in ("avg_pool", "adaptive_avg_pool", "softmax", "batch_norm", "prelu",
+                                                  *SAMPLE_NORMS)},
         ("adaptive_avg_pool", "method"): NOTHING,
     }),
     figure="MACs",
@@ -352,6 +368,7 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Res
             continue
         facts, terms = row_terms(row)
         terms["output_bytes"] = terms["output_elements"] * element_bytes
+        terms["parameterised_output_bytes"] = terms["output_bytes"] if np.any(terms["params"]) else 0
         call = call_of(row.node, facts.op)
         for target, rules in ((None, convention.rules), *convention.extras.items()):
             found = rule_for(rules, facts.op, call, convention, row.node) if target is None else \

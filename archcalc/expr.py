@@ -1,14 +1,21 @@
 """Safe arithmetic for specs: ``${...}`` expressions, evaluated without Python's eval.
 
 Scaling rules need a little arithmetic — ``out: ${round(64 * width)}``, ``repeat: ${depths[2]}``,
-``stride: ${2 if i == 0 else 1}``, ``${sum(repeats[:stage])}`` — and nothing more. Expressions are
-parsed with :mod:`ast` and only numbers, names of spec variables, arithmetic, comparisons,
-conditionals, indexing and slicing, and a few named functions are allowed.
+``stride: ${2 if i == 0 else 1}``, ``${sum(repeats[:stage])}`` — and design-space rules a little
+more: RegNet's widths are ``w0·wm^round(log((w0 + wa·j)/w0)/log(wm))`` for every block j, quantised,
+``${[... for j in range(depth)]}``. Expressions are parsed with :mod:`ast` and only numbers, names
+of spec variables, arithmetic, comparisons, conditionals, indexing and slicing, list
+comprehensions and a few named functions are allowed.
+
+Bounds keep a hostile spec from exhausting time or memory: lists made by an expression have at
+most ``MAX_SEQUENCE`` elements, comprehensions run at most ``MAX_ITERATIONS`` iterations per
+expression, numbers stay below ``MAX_MAGNITUDE`` and finite, exponents at most 64.
 """
 
 from __future__ import annotations
 
 import ast
+import contextvars
 import math
 import operator
 import re
@@ -30,6 +37,7 @@ def make_divisible(value, divisor=8, min_value=None):
 
 
 MAX_SEQUENCE = 1_000_000   # elements a list or string made by an expression may have
+MAX_ITERATIONS = 100_000   # comprehension loop iterations one expression may run
 
 
 def _range(*args):
@@ -39,11 +47,28 @@ def _range(*args):
     return list(numbers)
 
 
+def _power(base, exponent):
+    """``pow(base, exponent)`` with the limits of ``**``: no modulus, an exponent of at most 64."""
+    if isinstance(exponent, (int, float)) and abs(exponent) > 64:
+        raise ValueError(f"exponent {exponent} is too large")
+    return base ** exponent
+
+
 FUNCTIONS = {
     "min": min, "max": max, "abs": abs, "int": int, "float": float, "round": round, "len": len,
     "sum": sum, "ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt,
+    "log": math.log, "log2": math.log2, "log10": math.log10, "exp": math.exp, "pow": _power,
     "make_divisible": make_divisible, "range": _range,
+    "zip": lambda *lists: _range_checked(list(zip(*lists))),
+    "enumerate": lambda items: _range_checked(list(enumerate(items))),
 }
+
+
+def _range_checked(items: list) -> list:
+    if len(items) > MAX_SEQUENCE:
+        raise ValueError(f"a list of {len(items):,} elements is too long")
+    return items
+
 
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -61,6 +86,10 @@ class ExpressionError(ValueError):
     """The expression is malformed or refers to something undefined."""
 
 
+#: Comprehension iterations left for the expression being evaluated (reset by :func:`evaluate`).
+_iterations_left: contextvars.ContextVar[list] = contextvars.ContextVar("iterations_left")
+
+
 def evaluate(source: str, variables: dict):
     """Evaluate one expression (the text inside ``${...}``).
 
@@ -68,6 +97,7 @@ def evaluate(source: str, variables: dict):
     2
     """
     tree = _parse(source.strip())
+    token = _iterations_left.set([MAX_ITERATIONS])
     try:
         return _eval(tree, variables)
     except ExpressionError:
@@ -75,6 +105,8 @@ def evaluate(source: str, variables: dict):
     except (TypeError, ValueError, OverflowError, ArithmeticError, AttributeError, MemoryError) as error:
         # e.g. '3' > 2, -'a', int('x'): the expression is wrong, not archcalc
         raise ExpressionError(f"cannot evaluate '{source.strip()}': {error}") from None
+    finally:
+        _iterations_left.reset(token)
 
 
 @lru_cache(maxsize=4096)
@@ -106,9 +138,7 @@ def _eval(node, variables):
             result = _BINARY[type(node.op)](left, right)
         except (ZeroDivisionError, TypeError, OverflowError) as error:
             raise ExpressionError(str(error)) from None
-        if isinstance(result, (int, float)) and not isinstance(result, bool) and abs(result) > MAX_MAGNITUDE:
-            raise ExpressionError(f"value {result:.3g} is too large")
-        return result
+        return _checked_number(result)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_eval(node.operand, variables))
     if isinstance(node, ast.BoolOp):
@@ -144,10 +174,67 @@ def _eval(node, variables):
         if node.func.id not in FUNCTIONS:
             raise ExpressionError(f"unknown function '{node.func.id}'; available: {', '.join(sorted(FUNCTIONS))}")
         try:
-            return FUNCTIONS[node.func.id](*(_eval(a, variables) for a in node.args))
-        except (TypeError, ValueError, OverflowError) as error:
+            result = FUNCTIONS[node.func.id](*(_eval(a, variables) for a in node.args))
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as error:
             raise ExpressionError(f"{node.func.id}(): {error}") from None
+        return _checked_number(result)
+    if isinstance(node, ast.ListComp):
+        return _comprehension(node, variables)
     raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in an expression")
+
+
+def _checked_number(result):
+    """A number an expression produced, refused when infinite, NaN or beyond 64-bit counts."""
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        if isinstance(result, float) and not math.isfinite(result):
+            raise ExpressionError(f"the result {result} is not a finite number")
+        if abs(result) > MAX_MAGNITUDE:
+            raise ExpressionError(f"value {result:.3g} is too large")
+    return result
+
+
+def _comprehension(node: ast.ListComp, variables: dict) -> list:
+    """``[element for name in items if condition ...]``: names bound in a scope of their own."""
+    local = dict(variables)
+    results: list = []
+
+    def generate(level: int) -> None:
+        if level == len(node.generators):
+            results.append(_eval(node.elt, local))
+            if len(results) > MAX_SEQUENCE:
+                raise ExpressionError(f"the list would have more than {MAX_SEQUENCE:,} elements")
+            return
+        generator = node.generators[level]
+        if generator.is_async:
+            raise ExpressionError("'async for' is not allowed in an expression")
+        items = _eval(generator.iter, local)
+        if not isinstance(items, (list, str)):
+            raise ExpressionError(f"a comprehension iterates over a list, got {items!r}")
+        budget = _iterations_left.get()
+        for item in items:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise ExpressionError(f"the expression runs more than {MAX_ITERATIONS:,} loop iterations")
+            _bind(generator.target, item, local)
+            if all(_eval(condition, local) for condition in generator.ifs):
+                generate(level + 1)
+
+    generate(0)
+    return results
+
+
+def _bind(target, value, scope: dict) -> None:
+    """Assign a comprehension's loop value to its name, or unpack it into a tuple of names."""
+    if isinstance(target, ast.Name):
+        scope[target.id] = value
+        return
+    if isinstance(target, (ast.Tuple, ast.List)):
+        if not isinstance(value, (list, tuple)) or len(value) != len(target.elts):
+            raise ExpressionError(f"cannot unpack {value!r} into {len(target.elts)} names")
+        for element, part in zip(target.elts, value):
+            _bind(element, part, scope)
+        return
+    raise ExpressionError(f"'{ast.unparse(target)}' cannot be a loop variable")
 
 
 def _repeated_length(left, right) -> int:

@@ -460,6 +460,71 @@ def softmax(x, axis=1):
 
 
 # --------------------------------------------------------------------------------------------
+# Normalisation by statistics of the sample itself (layer, group, instance norm); layer scale
+# --------------------------------------------------------------------------------------------
+
+
+def _per_channel_shape(values, x, name):
+    """A length-C vector shaped to broadcast over (N, C, *spatial) or (N, F)."""
+    values = _float32(values, 1, name)
+    if values.shape != (x.shape[1],):
+        raise ValueError(f"{name} must have shape ({x.shape[1]},), got {values.shape}")
+    return values.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+
+def _normalize(x, axes, eps):
+    """``(x − mean) / sqrt(var + eps)`` over ``axes``, the biased variance (as PyTorch)."""
+    mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)
+    centred = x - mean.astype(FLOAT)
+    var = np.square(centred).mean(axis=axes, keepdims=True, dtype=np.float64)
+    return (centred * (1.0 / np.sqrt(var + eps)).astype(FLOAT)).astype(FLOAT, copy=False)
+
+
+def _affine(y, x, scale, shift):
+    if scale is not None:
+        y = y * _per_channel_shape(scale, x, "scale")
+    if shift is not None:
+        y = y + _per_channel_shape(shift, x, "shift")
+    return y
+
+
+def layer_norm(x, scale=None, shift=None, eps=1e-5):
+    """Normalise over the channels at every position: (N, C, *spatial) or (N, F) over F.
+
+    ConvNeXt's LayerNorm2d, and ``nn.LayerNorm(C)`` applied channels-last after a permute,
+    compute exactly this; ``scale`` and ``shift`` are per channel.
+    """
+    x = _float32(x, None, "layer_norm input")
+    return _affine(_normalize(x, 1, eps), x, scale, shift)
+
+
+def group_norm(x, groups, scale=None, shift=None, eps=1e-5):
+    """PyTorch's ``group_norm``: the C channels split into ``groups`` consecutive groups, each
+    normalised over its channels and all positions of one sample; then a per-channel affine."""
+    x = _float32(x, None, "group_norm input")
+    n, c = x.shape[:2]
+    if groups < 1 or c % groups:
+        raise ValueError(f"group_norm: groups={groups} must divide the {c} channels")
+    grouped = x.reshape(n, groups, -1)
+    y = _normalize(grouped, 2, eps).reshape(x.shape)
+    return _affine(y, x, scale, shift)
+
+
+def instance_norm(x, scale=None, shift=None, eps=1e-5):
+    """Each channel of each sample normalised over its positions (group norm with C groups)."""
+    x = _float32(x, None, "instance_norm input")
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: input must be (N, C, *spatial), got shape {x.shape}")
+    return group_norm(x, x.shape[1], scale, shift, eps)
+
+
+def layer_scale(x, gamma):
+    """A learned per-channel multiplier (ConvNeXt's γ): ``x · gamma[c]``."""
+    x = _float32(x, None, "layer_scale input")
+    return x * _per_channel_shape(gamma, x, "gamma")
+
+
+# --------------------------------------------------------------------------------------------
 # Activations (each as PyTorch defines it)
 # --------------------------------------------------------------------------------------------
 
@@ -536,15 +601,40 @@ def _erfc(z):
     return np.where(z >= 0, tail, FLOAT(2) - tail)
 
 
-def gelu(x):
-    """Exact (erf) GELU, PyTorch's default: ``0.5·x·(1 + erf(x/√2))``, computed as
-    ``0.5·x·erfc(-x/√2)`` so the negative tail keeps its relative precision. erfc comes from a
-    Chebyshev fit (fractional error < 1.2e-7), not from the tanh approximation."""
+def gelu(x, approximate="none"):
+    """GELU as PyTorch's ``nn.GELU(approximate=...)``.
+
+    ``"none"`` (the default) is exact: ``0.5·x·(1 + erf(x/√2))``, computed as
+    ``0.5·x·erfc(-x/√2)`` so the negative tail keeps its relative precision; erfc comes from a
+    Chebyshev fit (fractional error < 1.2e-7). ``"tanh"`` is the approximation
+    ``0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`` (BERT, GPT-2).
+    """
     x = _float32(x, None, "gelu input")
+    if approximate == "tanh":
+        inner = FLOAT(np.sqrt(2 / np.pi)) * (x + FLOAT(0.044715) * x * x * x)
+        return FLOAT(0.5) * x * (FLOAT(1) + np.tanh(inner))
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return FLOAT(0.5) * x * _erfc(-x * FLOAT(np.sqrt(0.5)))
 
 
+def mish(x):
+    """x · tanh(softplus(x)), softplus(x) = log(1 + eˣ) evaluated without overflow."""
+    x = _float32(x, None, "mish input")
+    return x * np.tanh(np.logaddexp(FLOAT(0), x))
+
+
+def prelu(x, slope):
+    """x for x > 0, slope·x otherwise, with a learned slope: one shared, or one per channel."""
+    x = _float32(x, None, "prelu input")
+    slope = _float32(slope, 1, "prelu slope")
+    if slope.shape != (1,):
+        slope = _per_channel_shape(slope, x, "prelu slope")
+    return np.where(x > 0, x, x * slope)
+
+
 ACTIVATIONS = {
-    f.__name__: f for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu)
+    f.__name__: f for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu,
+                            mish)
 }
 ACTIVATIONS["swish"] = silu

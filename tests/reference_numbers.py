@@ -34,6 +34,7 @@ Provenance conventions
 """
 
 _TV = "pytorch/vision@f52fd335 "
+_TV_EFFV2 = "torchvision/models/efficientnet.py (3-decimal _ops revision) "
 _TV_REGNET = "pytorch/vision torchvision/models/regnet.py (3-decimal _ops revision) "
 
 # ---------------------------------------------------------------------------------------------
@@ -146,6 +147,15 @@ TORCHVISION = {
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B6_Weights.IMAGENET1K_V1"},
     "efficientnet_b7": {"params": 66347960, "gflops": 37.746, "input": (3, 600, 600), "resize": 600,
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B7_Weights.IMAGENET1K_V1"},
+    # EfficientNetV2: read from a stored copy of torchvision/models/efficientnet.py with 3-decimal _ops (the
+    # pytorch/vision copy stored here, 07a929e8, has the older 1-decimal _ops: 8.4 / 24.6 / 56.1, consistent).
+    # Architecture (_efficientnet_conf "efficientnet_v2_s/m/l", BatchNorm eps 1e-3) from pytorch/vision@07a929e8.
+    "efficientnet_v2_s": {"params": 21458488, "gflops": 8.366, "input": (3, 384, 384), "resize": 384,
+                          "source": _TV_EFFV2 + "EfficientNet_V2_S_Weights.IMAGENET1K_V1"},
+    "efficientnet_v2_m": {"params": 54139356, "gflops": 24.582, "input": (3, 480, 480), "resize": 480,
+                          "source": _TV_EFFV2 + "EfficientNet_V2_M_Weights.IMAGENET1K_V1"},
+    "efficientnet_v2_l": {"params": 118515272, "gflops": 56.08, "input": (3, 480, 480), "resize": 480,
+                          "source": _TV_EFFV2 + "EfficientNet_V2_L_Weights.IMAGENET1K_V1 (ported from google/automl)"},
     # RegNet: read from the stored pytorch/vision torchvision/models/regnet.py revision that carries 3-decimal _ops
     # and "_file_size" (the same meta format as f52fd335; the stored copy is not tied to a commit id here).
     # IMAGENET1K_V1 and V2 publish the same numbers; the design points (depth, w_0, w_a, w_m, group_width, se_ratio)

@@ -316,6 +316,7 @@ def test_schema_knows_every_registered_layer_type():
 
 # ---- pre-commit ----
 
+@pytest.mark.slow  # builds a pre-commit hook environment (~90 s)
 def test_pre_commit_hook(tmp_path):
     """The hook in .pre-commit-hooks.yaml, run by pre-commit on a scratch repository."""
     pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")

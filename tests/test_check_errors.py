@@ -138,6 +138,7 @@ def test_nesting_deep_enough_to_overflow_a_recursive_parser(tmp_path):
     assert first_problem(report) == (2, len("layers: ") + MAX_DEPTH, "E106") and status == 2
 
 
+@pytest.mark.slow  # compiles and analyses 100,000 layers
 def test_hundred_thousand_layers(tmp_path):
     # 50,000 conv + 50,000 relu: each conv 8→8 channels, 3×3, padding 1 keeps 16×16.
     spec = tmp_path / "deep.yaml"

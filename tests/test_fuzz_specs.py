@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ET
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -96,6 +97,7 @@ def _at(node, path):
     return node
 
 
+@pytest.mark.slow  # 300 mutated shipped specs, each compiled
 @fuzz(300)
 @given(st.sampled_from(sorted(SHIPPED)), st.data())
 def test_mutated_documents(name, data):
@@ -118,6 +120,7 @@ def test_mutated_documents(name, data):
     check_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
+@pytest.mark.slow  # 300 mutated shipped specs, each compiled
 @fuzz(300)
 @given(st.sampled_from(sorted(SHIPPED)), st.data())
 def test_mutated_text(name, data):

@@ -510,6 +510,7 @@ SCALAR_ACTIVATIONS = {
     "hard_swish": lambda v: v * min(max(v + 3, 0.0), 6.0) / 6,
     "gelu": lambda v: 0.5 * v * (1 + math.erf(v / math.sqrt(2))),
     "elu": lambda v: v if v > 0 else math.expm1(v),
+    "mish": lambda v: v * math.tanh(max(v, 0.0) + math.log1p(math.exp(-abs(v)))),
 }
 ACTIVATION_INPUTS = np.concatenate(
     [np.linspace(-12, 12, 2401), [-1e4, -100.0, -3.0, -1e-6, 0.0, 1e-6, 3.0, 6.0, 100.0, 1e4]]
@@ -627,6 +628,7 @@ def torch_activations(torch):
         "hard_swish": F.hardswish,
         "gelu": F.gelu,
         "elu": F.elu,
+        "mish": F.mish,
     }
 
 

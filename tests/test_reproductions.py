@@ -102,6 +102,7 @@ def test_vgg_configurations(model, name):
         line.split("|")[1].strip() for line in section("VGG configurations").splitlines() if f"({name})" in line))
 
 
+@pytest.mark.slow  # analyses every zoo row at its table input
 def test_zoo_tables_quote_archcalc():
     """Every zoo row: archcalc's params (or params + buffers) and MACs as the row prints them."""
     from archcalc.zoo import catalog, resolve

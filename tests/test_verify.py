@@ -54,6 +54,10 @@ LAYER_CASES = [
         "relu", "relu6", "leaky_relu: {slope: 0.2}", "elu: {alpha: 0.5}", "sigmoid", "hard_sigmoid",
         "tanh", "silu", "hard_swish", "gelu")), (3, 4, 4), 2),
     ("softmax", "- flatten\n- fc: {out: 6}\n- softmax", (2, 3, 3), 2),
+    ("sample-norms-layer-scale", "- layer_norm\n- group_norm: {groups: 2}\n- instance_norm: {affine: true}\n"
+     "- layer_scale\n- flatten\n- layer_norm: {affine: false}\n- layer_scale", (4, 3, 3), 2),
+    ("gelu-tanh-mish-prelu", "- gelu: {approximate: tanh}\n- mish\n- prelu\n- prelu: {num_parameters: 3}",
+     (3, 4, 4), 2),
     ("views", "- dropout: {p: 0.2}\n- identity\n- flatten\n- dropout", (3, 2, 2), 1),
     ("zeropad", "- zeropad: {padding: [1, 2, 0, 3]}\n- zeropad: {padding: 1}", (2, 3, 3), 1),
     ("channel-shuffle", "- channel_shuffle: {groups: 3}", (6, 2, 2), 1),
@@ -324,7 +328,13 @@ def small_input(spec):
     return native
 
 
-@pytest.mark.parametrize("name", list(catalog()))
+#: One small model per family runs in the default tier; the whole zoo in the slow tier.
+QUICK_VERIFY = {"lenet5", "alexnet", "vgg16", "googlenet", "resnet18", "mobilenet_v2", "shufflenet_v2_x0_5",
+                "squeezenet1_0", "inception_naive"}
+
+
+@pytest.mark.parametrize("name", [name if name in QUICK_VERIFY else pytest.param(name, marks=pytest.mark.slow)
+                                  for name in catalog()])
 def test_every_shipped_spec_agrees_with_the_kernel(name):
     spec = catalog()[name]
     graph = spec.graph()

@@ -1,8 +1,11 @@
 """Element-wise activation functions and softmax.
 
 Activations are counted in place (PyTorch's ``ReLU(inplace=True)`` habit): they allocate no new
-activation memory and cost one element-wise op per element. Softmax allocates its output.
+activation memory and cost one element-wise op per element, whatever their formula (GELU's erf,
+mish's softplus and tanh count one each, as ReLU's max does). Softmax allocates its output.
 Each class is one line of rule; its forward lives beside it.
+Aliases are the PyTorch and Keras class and function names that differ from the type name by
+more than case and underscores.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 from .. import kernels
 from ..counting import counted
 from ..conventions import IN_PLACE
-from .base import Key, Layer, elements, number, product, register
+from .base import Key, Layer, ParamCounts, choice, elements, number, positive_int, product, register, rule_error
+from .runtime import uniform
 
 
 class _Activation(Layer):
     family = "activation"
     storage = IN_PLACE
     keys = {}
+    free_of = frozenset({"params", "macs"})
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -33,6 +38,16 @@ class _Activation(Layer):
         return counted(self.type_name, "activation")
 
 
+def _slopes(value):
+    """1, the number of channels, or 'channels'"""
+    if value == "channels":
+        return value
+    return positive_int(value)
+
+
+_slopes.json_schema = {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "channels"}]}
+
+
 def activation(name: str, doc: str, aliases: tuple = (), keys: dict | None = None):
     """Define and register an element-wise activation type in one line."""
     cls = type(name.title().replace("_", ""), (_Activation,), {
@@ -46,11 +61,57 @@ ReLU6 = activation("relu6", "min(max(0, x), 6) (MobileNet v2).")
 LeakyReLU = activation("leaky_relu", "x if x > 0 else slope·x.", keys={"slope": Key(number, 0.01, "negative slope")})
 ELU = activation("elu", "x if x > 0 else α(eˣ − 1).", keys={"alpha": Key(number, 1.0, "α")})
 Sigmoid = activation("sigmoid", "1 / (1 + e⁻ˣ).")
-HardSigmoid = activation("hard_sigmoid", "relu6(x + 3) / 6 (MobileNet v3).", aliases=("hsigmoid",))
+HardSigmoid = activation("hard_sigmoid", "relu6(x + 3) / 6 (MobileNet v3).", aliases=("hsigmoid", "hardsigmoid"))
 Tanh = activation("tanh", "tanh(x).")
 SiLU = activation("silu", "x·sigmoid(x) (swish; EfficientNet).", aliases=("swish",))
-HardSwish = activation("hard_swish", "x·relu6(x + 3) / 6 (MobileNet v3).", aliases=("hswish",))
-GELU = activation("gelu", "x·Φ(x), Φ the standard normal CDF.")
+HardSwish = activation("hard_swish", "x·relu6(x + 3) / 6 (MobileNet v3).",
+                       aliases=("hswish", "hardswish", "hard_silu"))
+GELU = activation("gelu", "x·Φ(x), Φ the standard normal CDF (approximate: tanh for the tanh form).\n\n"
+                          "The tanh form is 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as PyTorch's "
+                          "GELU(approximate='tanh').",
+                  keys={"approximate": Key(choice("none", "tanh"), "none", "'none': exact (erf); 'tanh': the approximation")})
+Mish = activation("mish", "x·tanh(softplus(x)), softplus(x) = ln(1 + eˣ) (YOLOv4).")
+
+
+@register
+class PReLU(_Activation):
+    """x if x > 0 else a·x with a learned slope a: one shared (PyTorch's default) or one per channel.
+
+    ``num_parameters`` is 1 or the number of channels (``channels`` says so without the number),
+    as PyTorch's ``nn.PReLU(num_parameters)``. The slopes are trainable parameters, not weights.
+    Example: ``prelu`` or ``prelu: {num_parameters: channels}``.
+    """
+
+    type_name = "prelu"
+    keys = {"num_parameters": Key(_slopes, 1, "1 (one shared slope) or the channels ('channels': one each)")}
+    free_of = frozenset({"macs"})
+
+    def _count(self, shape):
+        """Slopes for an input of ``shape``: 1 or its channels (an explicit count must be one of them)."""
+        channels = shape[0]
+        if self.num_parameters == 1:
+            return 1
+        if self.num_parameters != "channels" and (channels != self.num_parameters).any():
+            raise rule_error("E303", f"prelu: num_parameters={self.num_parameters} must be 1 or the "
+                                     f"{int(channels.reshape(-1)[0])} channels of its input")
+        return channels
+
+    def output_shape(self, inputs):
+        self._count(inputs[0])
+        return inputs[0]
+
+    def param_counts(self, inputs):
+        return ParamCounts(trainable=self._count(inputs[0]))
+
+    def describe(self):
+        return "per channel" if self.num_parameters != 1 else "shared"
+
+    def init_params(self, input_shapes, rng):
+        count = 1 if self.num_parameters == 1 else input_shapes[0][0]
+        return {"slope": uniform(rng, (count,), 0.5)}
+
+    def forward(self, inputs, params):
+        return kernels.prelu(inputs[0], params["slope"]), 0
 
 
 @register
@@ -60,6 +121,7 @@ class Softmax(Layer):
     type_name = "softmax"
     family = "activation"
     keys = {}
+    free_of = frozenset({"params", "macs"})
 
     def output_shape(self, inputs):
         return inputs[0]

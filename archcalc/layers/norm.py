@@ -6,7 +6,8 @@ import numpy as np
 
 from .. import kernels
 from ..counting import counted
-from .base import Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register
+from .base import (Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register, rule_error,
+                   show_shape)
 from .runtime import uniform
 
 
@@ -99,3 +100,128 @@ class LocalResponseNorm(Layer):
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting): PyTorch's LocalResponseNorm."""
         return counted("local_response_norm", "norm")
+
+
+# ---- normalisation by the statistics of each sample (no running buffers) ----
+# Counted under "normalization", per element of the output: 5 to normalise (an add for the mean;
+# a subtract and a multiply-add for the variance; a subtract and a multiply to normalise), and 2
+# more when affine (scale and shift). The one reciprocal square root per normalised group is not
+# counted. docs/conventions.md states the same.
+
+STATISTICS_OPS = 5
+AFFINE_OPS = 2
+
+
+class _SampleNorm(Layer):
+    """What layer, group and instance norm share: shape kept, 2C learned parameters when affine."""
+
+    family = "norm"
+    free_of = frozenset({"macs"})
+
+    def output_shape(self, inputs):
+        return inputs[0]
+
+    def param_counts(self, inputs):
+        channels = inputs[0][0]
+        return ParamCounts(trainable=(2 * channels) if self.affine else 0)
+
+    def other_ops(self, inputs, output):
+        per_element = STATISTICS_OPS + (AFFINE_OPS if self.affine else 0)
+        return {"normalization": product(elements(output), per_element)}
+
+    def init_params(self, input_shapes, rng):
+        if not self.affine:
+            return {}
+        channels = input_shapes[0][0]
+        return {"scale": 1 + uniform(rng, (channels,), 0.5), "shift": uniform(rng, (channels,), 0.1)}
+
+    def describe(self):
+        return f"eps {self.eps:g}"
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's norm of the same name; elements again
+        when affine."""
+        return counted(self.type_name, "norm", affine_elements=elements(output) if self.affine else 0)
+
+
+@register
+class LayerNorm(_SampleNorm):
+    """Layer normalisation over the channels at every position, or over a vector's features.
+
+    On a C×… feature map each position's C values are normalised: ConvNeXt's LayerNorm2d, and
+    PyTorch's ``nn.LayerNorm(C)`` applied channels-last after a permute, compute exactly this.
+    On a flat vector of F features they are normalised together. Trainable: a scale and a shift
+    per channel (2C) when ``affine``. No running buffers: the statistics come from the sample.
+    Example: ``layer_norm: {eps: 1.0e-6}``.
+    """
+
+    type_name = "layer_norm"
+    aliases = ("layernorm", "layer_normalization")
+    keys = {
+        "eps": Key(number, 1e-5, "added to the variance"),
+        "affine": Key(boolean, True, "learn a scale and shift per channel"),
+    }
+
+    def forward(self, inputs, params):
+        return kernels.layer_norm(inputs[0], params.get("scale"), params.get("shift"), self.eps), 0
+
+
+@register
+class GroupNorm(_SampleNorm):
+    """Group normalisation: each group of channels normalised over its channels and positions.
+
+    The channels form ``groups`` consecutive groups (PyTorch's ``nn.GroupNorm``); ``groups: 1`` normalises the whole sample; ``groups`` = C is instance norm with an affine.
+    Trainable: a scale and a shift per channel (2C) when ``affine``.
+    Example: ``group_norm: {groups: 32}``.
+    """
+
+    type_name = "group_norm"
+    aliases = ("groupnorm", "group_normalization")
+    keys = {
+        "groups": Key(positive_int, doc="number of channel groups; must divide the channels"),
+        "eps": Key(number, 1e-5, "added to the variance"),
+        "affine": Key(boolean, True, "learn a scale and shift per channel"),
+    }
+
+    def output_shape(self, inputs):
+        (shape,) = inputs
+        channels = np.asarray(shape[0])
+        if np.any(channels % self.groups):
+            bad = int(channels[channels % self.groups != 0].reshape(-1)[0])
+            raise rule_error("E304", f"group_norm: {bad} channels are not divisible by groups={self.groups}")
+        return shape
+
+    def describe(self):
+        return f"{self.groups} groups"
+
+    def forward(self, inputs, params):
+        x = inputs[0]
+        return kernels.group_norm(x, self.groups, params.get("scale"), params.get("shift"), self.eps), 0
+
+
+@register
+class InstanceNorm(_SampleNorm):
+    """Instance normalisation: each channel of each sample normalised over its positions.
+
+    PyTorch's ``nn.InstanceNorm1d/2d/3d`` (style transfer, GAN generators). ``affine`` defaults to false, as in PyTorch: no parameters unless asked for (then 2C).
+    Running statistics are not tracked (PyTorch's default ``track_running_stats=False``), so
+    there are no buffers. Needs a feature map: a flat vector has one value per channel.
+    Example: ``instance_norm`` or ``instance_norm: {affine: true}``.
+    """
+
+    type_name = "instance_norm"
+    aliases = ("instancenorm",)
+    keys = {
+        "eps": Key(number, 1e-5, "added to the variance"),
+        "affine": Key(boolean, False, "learn a scale and shift per channel (PyTorch's default: no)"),
+    }
+
+    def output_shape(self, inputs):
+        (shape,) = inputs
+        if len(shape) < 2:
+            raise rule_error("E305", f"instance_norm expects a feature map (C×L, C×H×W or C×D×H×W), "
+                                     f"but received {show_shape(shape)}")
+        return shape
+
+    def forward(self, inputs, params):
+        return kernels.instance_norm(inputs[0], params.get("scale"), params.get("shift"), self.eps), 0
