@@ -91,6 +91,8 @@ class Convention:
     has_ops: bool = True
     #: Extra named figures, each with its own rules (torchinfo's memory lines).
     extras: dict = field(default_factory=dict)
+    #: Also report torchinfo's input, parameter and total sizes (bytes) beside the extras.
+    memory_lines: bool = False
 
 
 def _part(label, per="batch", **terms) -> tuple:
@@ -151,13 +153,14 @@ TORCHINFO = Convention(
     extras={
         # "x2 for gradients" (torchinfo/model_statistics.py): the outputs of leaf modules that hold parameters
         "forward_backward_pass_size": {
-            ("conv", "module"): _part("conv outputs ×2", output_bytes=2),
-            ("linear", "module"): _part("fc outputs ×2", output_bytes=2),
-            ("batch_norm", "module"): _part("batch norm outputs ×2", output_bytes=2),
+            ("conv", "module"): _part("conv outputs ×2", parameterised_output_bytes=2),
+            ("linear", "module"): _part("fc outputs ×2", parameterised_output_bytes=2),
+            ("batch_norm", "module"): _part("batch norm outputs ×2", parameterised_output_bytes=2),
             **{(op, "module"): _part(f"{op} outputs ×2", parameterised_output_bytes=2)
                for op in (*SAMPLE_NORMS, "prelu")},
         },
     },
+    memory_lines=True,
 )
 
 FVCORE = Convention(
@@ -239,6 +242,10 @@ PTFLOPS_PYTORCH = Convention(
         **{(op, "functional"): _part(fn, input_elements=1) for op, fn in _POOLS.items()},
         ("adaptive_avg_pool", "method"): NOTHING,
         ("add", "operator"): NOTHING, ("mul", "operator"): NOTHING, ("mean", "operator"): NOTHING,
+        # nn.LocalResponseNorm has no hook; F.local_response_norm runs the patched x.mul(x), F.avg_pool3d
+        # over the channel-padded squares, .mul(alpha) and .add(k)
+        "local_response_norm": _part("F.local_response_norm (x.mul, F.avg_pool3d, .mul, .add)",
+                                     input_elements=3, padded_elements=1),
         ("add", "method"): _part("torch.add", output_elements=1),
         ("mul", "method"): _part("torch.mul", output_elements=1),
     }),
@@ -327,7 +334,7 @@ def row_terms(row) -> dict:
     """Every term of one row, per sample (shapes are per sample): the layer's own and the generic ones."""
     layer = row.layer
     facts = layer.counted(row.input_shapes, row.output_shape)
-    from .layers.base import elements
+    from .layers.base import elements   # here: the layer modules import this one
     terms = {"input_elements": sum(elements(s) for s in row.input_shapes),
              "output_elements": elements(row.output_shape),
              "params": row.params.trainable}
@@ -384,7 +391,7 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Res
                     extras[target] += value
     params = {"all": int(totals["params"][index]), "ran": ran_params,
               "with_buffers": int(totals["params"][index] + totals["buffers"][index])}[convention.params]
-    if convention.name == "torchinfo":
+    if convention.memory_lines:
         input_bytes = int(np.prod(analysis.configs[index].input_shape)) * batch * element_bytes
         extras["input_size"] = input_bytes + TORCH_STORAGE_OVERHEAD
         extras["params_size"] = ran_params * element_bytes   # "Params size": modules that ran

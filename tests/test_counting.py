@@ -116,10 +116,49 @@ def test_torchinfo_memory_lines():
 
 
 def test_an_op_a_convention_does_not_know_is_an_error_not_zero():
-    spec = spec_from_text("name: t\ninput: 3x8x8\nlayers:\n  - lrn\n")
+    spec = spec_from_text("name: t\ninput: 3x8x8\nlayers:\n  - relu\n")
     analysis = analyze(spec.graph(), [Config((3, 8, 8))])
-    with pytest.raises(ArchcalcError, match="ptflops-pytorch convention has no rule for local_response_norm"):
-        counting.apply(counting.get("ptflops-pytorch"), analysis, totals(analysis))
+    strict = counting.Convention("strict", "t", "", "", rules={"conv": counting.NOTHING})
+    with pytest.raises(ArchcalcError, match="strict convention has no rule for relu called as a module"):
+        counting.apply(strict, analysis, totals(analysis))
+
+
+def test_ptflops_pytorch_local_response_norm_runs_patched_functionals_per_batch():
+    # measured with ptflops 0.7.5: conv 3→6 3×3 (no bias), LocalResponseNorm(5), MaxPool2d(2) on 3×10×10:
+    # 12,928 at batch 1 and 17,280 at batch 3. The formula: F.local_response_norm squares (x.mul),
+    # pools the squares over C + size − 1 padded channels (F.avg_pool3d), then .mul(alpha) and .add(k).
+    text = """
+name: t
+input: 3x10x10
+layers:
+  - conv: {out: 6, kernel: 3, bias: false}
+  - lrn: {size: 5}
+  - maxpool: {kernel: 2}
+"""
+    for batch, measured in ((1, 12928), (3, 17280)):
+        elements, padded = 6 * 8 * 8, (6 + 5 - 1) * 8 * 8
+        per_image = 6 * 8 * 8 * 27 + elements              # conv MACs, MaxPool2d hook on its input
+        per_batch = batch * (elements + 3 * elements + padded)   # F.max_pool2d, F.local_response_norm
+        assert per_image + per_batch == measured
+        assert figures(text, (3, 10, 10), batch)["ptflops-pytorch"].ops == measured
+
+
+@pytest.mark.slow
+def test_every_shipped_spec_has_a_rule_in_every_convention():
+    from archcalc.zoo import catalog
+
+    for name, spec in catalog().items():
+        analysis = analyze(spec.graph(), [Config(spec.input_shape())])
+        found = totals(analysis)
+        for convention in counting.CONVENTIONS.values():
+            result = counting.apply(convention, analysis, found)
+            macs = int(found["macs"][0])
+            if convention.name == "torchvision":
+                assert result.ops == macs, name
+            elif convention.has_ops:
+                assert result.ops >= macs, (name, convention.name)   # every tool counts conv and fc MACs
+            else:
+                assert result.params == int(found["params"][0] + found["buffers"][0])
 
 
 AUX = """
@@ -199,18 +238,41 @@ def run(*args):
     return result.output
 
 
+SMALL_NET = """
+name: small
+input: 3x16x16
+layers:
+  - conv: {name: stem.conv, out: 8, kernel: 3, padding: 1, bias: false}
+  - bn: {name: stem.bn}
+  - relu: {name: stem.relu}
+  - maxpool: {name: pool, kernel: 2}
+  - conv: {name: block.conv, out: 8, kernel: 3, padding: 1, groups: depthwise}
+  - add: {name: block.add, from: [pool, block.conv]}
+  - global_avgpool: {name: gap}
+  - flatten
+  - fc: {name: fc, out: 10}
+"""
+
+
+@pytest.fixture(scope="module")
+def small_net(tmp_path_factory):
+    path = tmp_path_factory.mktemp("specs") / "small.yaml"
+    path.write_text(SMALL_NET)
+    return str(path)
+
+
 @pytest.mark.parametrize("name", list(counting.CONVENTIONS))
-def test_summary_convention_in_every_format(name):
-    record = json.loads(run("summary", "resnet18", "--convention", name, "--format", "json"))
+def test_summary_convention_in_every_format(name, small_net):
+    record = json.loads(run("summary", small_net, "--convention", name, "--format", "json"))
     convention = record["totals"]["convention"]
     assert convention["name"] == name and isinstance(convention["params"], int)
     assert "by_operator" in record["totals"]
-    csv = run("summary", "resnet18", "--convention", name, "--format", "csv").splitlines()
+    csv = run("summary", small_net, "--convention", name, "--format", "csv").splitlines()
     assert csv[0].endswith(f",ops_{name}")
     if convention["ops"] is not None:
         assert sum(int(line.rsplit(",", 1)[1]) for line in csv[1:]) == convention["ops"]
-    assert f"Convention {name}" in run("summary", "resnet18", "--convention", name, "--format", "markdown")
-    assert re.search(rf"Convention +{name} ", run("summary", "resnet18", "--convention", name))
+    assert f"Convention {name}" in run("summary", small_net, "--convention", name, "--format", "markdown")
+    assert re.search(rf"Convention +{name} ", run("summary", small_net, "--convention", name))
 
 
 def test_summary_json_carries_torchinfo_memory_lines():
@@ -221,16 +283,35 @@ def test_summary_json_carries_torchinfo_memory_lines():
     assert convention["params_size"] == 4 * record["totals"]["params"]
 
 
-def test_compare_conventions_all_in_every_format():
-    table = run("compare", "resnet18", "--conventions", "all")
+def test_compare_conventions_all_in_every_format(small_net):
+    table = run("compare", small_net, "--conventions", "all")
     for name in counting.CONVENTIONS:
         assert f" {name} " in table
-    records = json.loads(run("compare", "resnet18", "vgg16", "--conventions", "all", "--format", "json"))
-    assert [c["name"] for c in records[0]["conventions"]] == list(counting.CONVENTIONS)
-    csv = run("compare", "resnet18", "--conventions", "fvcore,thop", "--format", "csv").splitlines()
+    records = json.loads(run("compare", small_net, "lenet5", "--conventions", "all", "--format", "json"))
+    assert [c["name"] for c in records[1]["conventions"]] == list(counting.CONVENTIONS)
+    csv = run("compare", small_net, "--conventions", "fvcore,thop", "--format", "csv").splitlines()
     assert csv[0] == ",".join(("model", "convention", "ops", "params", "difference_to_macs", "terms"))
     assert len(csv) == 3
-    assert "| resnet18: convention |" in run("compare", "resnet18", "--conventions", "all", "--format", "markdown")
+    assert "| small: convention |" in run("compare", small_net, "--conventions", "all", "--format", "markdown")
+    single = json.loads(run("compare", small_net, "--convention", "thop", "--format", "json"))
+    assert single[0]["totals"]["convention"]["name"] == "thop"
+
+
+def test_small_net_figures_in_closed_form(small_net):
+    """The spec the CLI tests use, every convention written out."""
+    record = json.loads(run("compare", small_net, "--conventions", "all", "--format", "json"))[0]
+    figures = {c["name"]: c["ops"] for c in record["conventions"]}
+    stem, depthwise, fc = 16 * 16 * 8 * 27, 8 * 8 * 8 * 9, 8 * 10
+    bias = 8 * 8 * 8 + 10                        # the depthwise conv's and the fc's biases
+    stem_out, pooled = 8 * 16 * 16, 8 * 8 * 8
+    assert figures["torchvision"] == stem + depthwise + fc
+    assert figures["ptflops"] == stem + depthwise + fc + bias
+    assert figures["torchinfo"] == stem + depthwise + 8 * 8 * 8 + 2 * 8 + (fc + 10)
+    assert figures["fvcore"] == stem + depthwise + fc + 2 * stem_out + pooled     # BN 2×; GAP inputs
+    assert figures["thop"] == stem + depthwise + fc + 4 * stem_out + (pooled + 8)
+    assert figures["ptflops-pytorch"] == (stem + depthwise + fc + bias + 2 * stem_out + 2 * stem_out
+                                          + 2 * stem_out + 2 * pooled)   # relu, maxpool and GAP twice
+    assert figures["keras"] is None
 
 
 def test_unknown_convention_is_a_usage_error():
@@ -245,12 +326,14 @@ def test_conventions_command_lists_each_with_what_it_counts_and_skips():
     assert text.count("skips:") == len(counting.CONVENTIONS)
 
 
-def test_summary_and_compare_depth():
-    text = run("summary", "resnet50", "--depth", "1")
-    assert "layer4" in text and "layer4.0" not in text
-    record = json.loads(run("summary", "resnet50", "--depth", "2", "--format", "json"))
-    assert any(b["name"] == "layer4.2" for b in record["blocks"])
-    assert "blocks at depth 1" in run("compare", "resnet50", "resnet18", "--depth", "1")
+def test_summary_and_compare_depth(small_net):
+    text = run("summary", small_net, "--depth", "1")
+    assert " stem " in text and "stem.conv" not in text
+    record = json.loads(run("summary", small_net, "--depth", "1", "--format", "json"))
+    assert [b["name"] for b in record["blocks"]] == ["input", "stem", "pool", "block", "gap", "flatten1", "fc"]
+    assert [b["layers"] for b in record["blocks"]] == [0, 3, 1, 2, 1, 1, 1]
+    assert "blocks at depth 1" in run("compare", small_net, "lenet5", "--depth", "1")
+    assert "| block | 2 |" in run("summary", small_net, "--depth", "1", "--format", "markdown")
 
 
 def test_mode_train_counts_aux_heads():

@@ -1,8 +1,9 @@
 """The counting tools themselves, run on networks written in torch (tests/torch_nets.py), against
 archcalc's conventions on the matching shipped specs: every figure must agree exactly.
 
-Needs torch and the tools (pip install torchinfo fvcore ptflops ultralytics-thop); a tool that is
-not installed skips its tests with the reason shown (pytest -rs).
+Needs torch and the tools (pip install --no-deps torchinfo fvcore ptflops ultralytics-thop, plus fvcore's
+iopath, yacs, tabulate, termcolor, portalocker, tqdm); a tool that is not installed skips its tests with
+the reason shown (pytest -rs). Slow tier: pytest -m slow tests/test_counting_oracle.py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import pytest
 from archcalc import counting
 from archcalc.cli import analyze_model
 
-torch = pytest.importorskip("torch", reason="torch is not installed: the counting tools cannot run")
+torch = pytest.importorskip("torch")   # the counting tools need it
+pytestmark = pytest.mark.slow           # each tool runs a forward pass per network: minutes in all
 from tests.torch_nets import NETWORKS  # noqa: E402  (needs torch)
 
 #: torch network → (shipped spec, --set overrides, batch)

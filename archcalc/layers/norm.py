@@ -98,8 +98,11 @@ class LocalResponseNorm(Layer):
         return f"size {self.size}"
 
     def counted(self, inputs, output):
-        """What counting tools see (archcalc.counting): PyTorch's LocalResponseNorm."""
-        return counted("local_response_norm", "norm")
+        """What counting tools see (archcalc.counting): PyTorch's LocalResponseNorm, whose functional form
+        squares the input, average-pools the squares over the channels padded by size − 1, then scales
+        and shifts them (``padded_elements`` is that pool's input)."""
+        channels, *spatial = output
+        return counted("local_response_norm", "norm", padded_elements=product(channels + self.size - 1, *spatial))
 
 
 # ---- normalisation by the statistics of each sample (no running buffers) ----
