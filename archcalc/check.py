@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import Config, analyze
 from .errors import ArchcalcError, Location, Problem, did_you_mean
+from .onnx_import import is_onnx_path, load_onnx_spec
+from .pipeline import analyse_spec
 from .spec import load_specs
-from .totals import totals
 from .units import human, parse_quantity
 from .yamlsource import Mapping, read_text
 
@@ -125,10 +125,6 @@ def show_shape(shape) -> str:
 
 def _bad(message: str, location: Location, code: str = "E203") -> ArchcalcError:
     return ArchcalcError(code, message, location)
-
-
-def _where(mapping, key, fallback: Location) -> Location:
-    return mapping.value_location(key) if isinstance(mapping, Mapping) else fallback
 
 
 def _count(value, what: str, location: Location) -> int:
@@ -303,16 +299,14 @@ def analyse_model(spec) -> ModelResult:
     result = ModelResult(spec.name, spec.file, model_location(spec))
     try:
         expectations = expectations_of(spec)
-        graph = spec.graph()
-        analysis = analyze(graph, [Config(spec.input_shape(), 1)])
-        sums = totals(analysis)
+        analysed = analyse_spec(spec)
     except ArchcalcError as error:
         result.problems.append(Problem.from_error(error.located(result.location)))
         return result
-    result.problems += [Problem.from_error(w) for w in graph.warnings]
-    result.totals = {k: int(v[0]) for k, v in sums.items()}
-    result.output = tuple(int(d[0]) for d in analysis.rows[-1].output_shape)
-    result.rows = {row.name: row for row in analysis.rows}
+    result.problems += [Problem.from_error(w) for w in analysed.graph.warnings]
+    result.totals = {k: int(v[0]) for k, v in analysed.totals.items()}
+    result.output = tuple(int(d[0]) for d in analysed.rows[-1].output_shape)
+    result.rows = {row.name: row for row in analysed.rows}
     result.problems += check_expectations(result, expectations)
     return result
 
@@ -545,9 +539,12 @@ def run(paths, budgets: dict[str, int] | None = None, baseline: str | None = Non
             report.file_problems.append(Problem.from_error(error))
     for file in files:
         try:
-            text = read_text(file)
-            report.sources[file] = text
-            specs = load_specs(file, text)
+            if is_onnx_path(file):
+                specs = [load_onnx_spec(file)]   # positions in its messages are those of 'archcalc import'
+            else:
+                text = read_text(file)
+                report.sources[file] = text
+                specs = load_specs(file, text)
         except ArchcalcError as error:
             report.file_problems.append(Problem.from_error(error))
             continue

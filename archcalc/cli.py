@@ -1,18 +1,29 @@
-"""Command-line wiring: options in, reporters out. No arithmetic and no formatting here."""
+"""Command-line wiring: options in, reporters out. No arithmetic and no formatting here.
+
+Every command analyses through :mod:`archcalc.pipeline` and prints through :mod:`archcalc.render`.
+Each command is one function below; option parsers shared by several commands sit above them.
+"""
 
 from __future__ import annotations
 
+import io
 import sys
 
 import click
 
+from .conventions import DTYPE_BYTES
 from .errors import ArchcalcError
 
 FORMATS = ("table", "json", "csv", "markdown")
+#: Exit code for Ctrl-C, as shells report a process ended by SIGINT.
+INTERRUPTED = 130
+#: Counts are int64 in the engine: a batch beyond this could not be multiplied out.
+MAX_BATCH = 2**62
 
 
 class _Group(click.Group):
-    """Turns user errors into one located line on stderr and exit code 2 (traceback with --debug)."""
+    """Turns user errors into one located line on stderr and exit code 2 (traceback with --debug),
+    and Ctrl-C into exit code 130."""
 
     def invoke(self, ctx):
         try:
@@ -22,6 +33,9 @@ class _Group(click.Group):
                 raise
             click.echo(str(error), err=True)
             ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted", err=True)
+            ctx.exit(INTERRUPTED)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,10 +45,16 @@ class _Group(click.Group):
 def main(ctx, debug):
     """What does this network cost? Shapes, parameters, MACs and memory of CNNs described in YAML.
 
-    MODEL is a shipped spec (see 'archcalc list') or a path to a YAML file.
+    MODEL is a shipped spec (see 'archcalc list'), a path to a YAML file, or - for standard input.
     """
-    ctx.meta["archcalc.debug"] = debug
+    from .render.encoding import fall_back_to_ascii
 
+    ctx.meta["archcalc.debug"] = debug
+    fall_back_to_ascii(sys.stdout)
+    fall_back_to_ascii(sys.stderr)
+
+
+# ---- option parsers shared by several commands ----
 
 def _parse_inputs(text):
     from .spec import parse_shape
@@ -45,11 +65,16 @@ def _parse_inputs(text):
 def _parse_batches(text):
     try:
         batches = [int(part) for part in str(text).split(",")]
-        if any(b < 1 for b in batches):
-            raise ValueError
-        return batches
     except ValueError:
-        raise click.BadParameter(f"expected positive integers separated by commas, got {text!r}") from None
+        raise click.BadParameter(f"expected positive integers separated by commas, got {text!r}",
+                                 param_hint="--batch") from None
+    for batch in batches:
+        if batch < 1:
+            raise click.BadParameter(f"expected positive integers, got {batch}", param_hint="--batch")
+        if batch > MAX_BATCH:
+            raise click.BadParameter(f"{batch} is too large (counts are 64-bit; at most {MAX_BATCH:,})",
+                                     param_hint="--batch")
+    return batches
 
 
 def _parse_sets(values):
@@ -59,32 +84,28 @@ def _parse_sets(values):
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}")
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--set")
         overrides[key.strip()] = yaml.safe_load(value)
     return overrides
 
 
-def analyze_model(model, inputs=None, batches=(1,), dtype="fp32", overrides=None, mode="eval"):
-    """Resolve, compile and analyse one model (a name, a path or a ModelSpec): the pipeline every
-    command shares."""
-    from .engine import Config, analyze
-    from .spec import ModelSpec
-    from .totals import totals
-    from .zoo import resolve
+def _quantity(ctx, param, value):
+    from .units import parse_quantity
 
-    spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides)
-    graph = spec.graph()
-    shapes = inputs or [spec.input_shape()]
-    configs = [Config(shape, batch) for shape in shapes for batch in batches]
-    analysis = analyze(graph, configs, dtype, mode)
-    return spec, analysis, totals(analysis)
+    if value is None:
+        return None
+    try:
+        return parse_quantity(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 _input_option = click.option("--input", "inputs", metavar="CxHxW[,CxHxW…]",
                              help="Input shape(s); several sizes are evaluated in one walk.")
 _batch_option = click.option("--batch", default="1", show_default=True, metavar="N[,N…]", help="Batch size(s).")
 _dtype_option = click.option("--dtype", default="fp32", show_default=True,
-                             help="Element type for memory: fp32, fp16, bf16, int8, fp64.")
+                             type=click.Choice(sorted(DTYPE_BYTES), case_sensitive=False),
+                             help="Element type for memory.")
 _set_option = click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                            help="Override a spec variable (e.g. --set aux=true).")
 _units_options = [
@@ -119,6 +140,12 @@ def _units(f):
     return f
 
 
+def _echo(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+# ---- commands ----
+
 @main.command()
 @click.argument("model")
 @_input_option
@@ -138,43 +165,49 @@ def _units(f):
 def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, convention, mode, depth, exact,
             binary):
     """Per-layer table and totals for MODEL."""
+    from .pipeline import analyse
     from .render import counting as counted
     from .render import data, formats
 
-    spec, analysis, totals = analyze_model(model, _parse_inputs(inputs), _parse_batches(batch), dtype,
-                                           _parse_sets(sets), mode)
+    result = analyse(model, _parse_inputs(inputs), _parse_batches(batch), dtype.lower(), _parse_sets(sets), mode)
     names = _convention_names(convention)
     if len(names) > 1:
         raise click.BadParameter("summary takes one convention; compare --conventions shows several",
                                  param_hint="--convention")
-    results = [counting_results(names, analysis, totals, i) for i in range(len(analysis.configs))]
+    count = len(result.configs)
+    tools = [counting_results(names, result, i) for i in range(count)]
     if fmt == "json":
-        objects = [counted.summary_json(data.summary(spec, analysis, totals, i), analysis, results[i], depth, i)
-                   for i in range(len(analysis.configs))]
-        click.echo(formats.to_json(objects[0] if len(objects) == 1 else objects))
+        formats.write_json_stream(sys.stdout.write, (counted.summary_json(data.summary(result, i), result.analysis,
+                                                                          tools[i], depth, i)
+                                                     for i in range(count)), count)
     elif fmt == "csv":
-        click.echo(counted.summary_csv(formats.to_csv(spec, analysis), results), nl=False)
+        if names:
+            buffer = io.StringIO()
+            formats.write_csv(buffer.write, result)
+            sys.stdout.write(counted.summary_csv(buffer.getvalue(), tools))
+        else:
+            formats.write_csv(sys.stdout.write, result)
     elif fmt == "markdown":
-        click.echo(counted.summary_markdown(formats.to_markdown(spec, analysis, totals, binary), analysis,
-                                            results, depth))
+        _echo(counted.summary_markdown(formats.to_markdown(result, binary), result.analysis, tools, depth))
     else:
         from .render.table import Formatter, make_console, show, summary_table
 
-        for warning in analysis.graph.warnings:
+        for warning in result.graph.warnings:
             click.echo(str(warning), err=True)
         formatter = Formatter(exact, binary)
         console = make_console()
         if depth:
-            show(console, counted.depth_report(spec, analysis, totals, formatter, depth))
+            show(console, counted.depth_report(result.spec, result.analysis, result.totals, formatter, depth))
         else:
-            show(console, summary_table(spec, analysis, totals, formatter, all_layers, weights_only))
-        show(console, counted.extra_totals(analysis, results))
+            show(console, summary_table(result, formatter, console.fit_width, all_layers, weights_only))
+        show(console, counted.extra_totals(result.analysis, tools))
 
 
-def counting_results(names, analysis, totals, index=0):
+def counting_results(names, result, index=0):
+    """The named counting conventions applied to configuration ``index`` of ``result``."""
     from .counting import apply_all
 
-    return apply_all(names, analysis, totals, index) if names else []
+    return apply_all(names, result.analysis, result.totals, index) if names else []
 
 
 @main.command()
@@ -189,44 +222,34 @@ def counting_results(names, analysis, totals, index=0):
 @_units
 def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
     """Several MODELS side by side, with ratios against the first."""
+    from .pipeline import analyse
     from .render import counting as counted
     from .render import data, formats
 
     batches = _parse_batches(batch)[:1]
-    results = [analyze_model(m, None, batches, dtype, mode=mode) for m in models]
+    results = [analyse(m, None, batches, dtype.lower(), mode=mode) for m in models]
     names = _convention_names(conventions)
-    tools = [counting_results(names, r[1], r[2]) for r in results]
+    tools = [counting_results(names, r) for r in results]
     if fmt == "json":
-        objects = []
-        for (spec, analysis, totals), found in zip(results, tools):
-            record = {k: v for k, v in data.summary(spec, analysis, totals).items() if k != "layers"}
-            objects.append(counted.compare_json(record, analysis, found, depth))
-        click.echo(formats.to_json(objects))
-        return
-    if names and fmt in ("csv", "markdown"):
-        click.echo(counted.compare_conventions_text([r[0].name for r in results], tools, fmt))
-        return
-    if fmt in ("csv", "markdown"):
-        keys = list(results[0][2])
-        rows = [["model"] + keys] + [[r[0].name] + [int(r[2][k][0]) for k in keys] for r in results]
-        if fmt == "csv":
-            click.echo("\n".join(",".join(map(str, row)) for row in rows))
-        else:
-            click.echo("| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(keys + [0]))
-            click.echo("\n".join("| " + " | ".join(f"{v:,}" if isinstance(v, int) else v for v in row) + " |"
-                                 for row in rows[1:]))
-        return
-    from .render.table import Formatter, compare_table, make_console, show
+        _echo(formats.to_json([counted.compare_json(data.summary(r, layers=False), r.analysis, found, depth)
+                               for r, found in zip(results, tools)]))
+    elif names and fmt in ("csv", "markdown"):
+        _echo(counted.compare_conventions_text([r.spec.name for r in results], tools, fmt))
+    elif fmt == "csv":
+        _echo(formats.compare_csv(results))
+    elif fmt == "markdown":
+        _echo(formats.compare_markdown(results))
+    else:
+        from .render.table import Formatter, compare_table, make_console, show
 
-    console = make_console()
-    formatter = Formatter(exact, binary)
-    show(console, compare_table([r[0].name for r in results], [r[2] for r in results],
-                                [r[1] for r in results], formatter))
-    for (spec, analysis, totals), found in zip(results, tools):
-        if found:
-            show(console, counted.conventions_table(spec.name, found))
-        if depth:
-            show(console, counted.depth_report(spec, analysis, totals, formatter, depth))
+        console = make_console()
+        formatter = Formatter(exact, binary)
+        show(console, compare_table(results, formatter, console.fit_width))
+        for r, found in zip(results, tools):
+            if found:
+                show(console, counted.conventions_table(r.spec.name, found))
+            if depth:
+                show(console, counted.depth_report(r.spec, r.analysis, r.totals, formatter, depth))
 
 
 @main.command(name="conventions")
@@ -241,44 +264,36 @@ def list_conventions():
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 def list_models(fmt):
     """The shipped specs: name, title, parameters and MACs at their native input."""
+    from .pipeline import analyse
     from .render import formats
     from .zoo import catalog
 
-    entries = []
-    for name, shipped in catalog().items():
-        spec, analysis, totals = analyze_model(shipped)
-        entries.append({"name": name, "title": spec.title, "input": list(analysis.configs[0].input_shape),
-                        "params": int(totals["params"][0]), "macs": int(totals["macs"][0])})
+    entries = formats.list_entries([analyse(spec) for spec in catalog().values()])
     if fmt == "json":
-        click.echo(formats.to_json(entries))
+        _echo(formats.to_json(entries))
         return
-    from rich import box
-    from rich.table import Table
+    from .render.table import list_table, make_console, show
 
-    from .render.table import make_console, show
-    from .units import human
-
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-    for column, justify in (("Name", "left"), ("Title", "left"), ("Input", "left"), ("Params", "right"),
-                            ("MACs", "right")):
-        table.add_column(column, justify=justify, no_wrap=column != "Title")
-    for e in entries:
-        table.add_row(e["name"], e["title"], "×".join(map(str, e["input"])), human(e["params"]), human(e["macs"]))
-    show(make_console(), table)
+    console = make_console()
+    show(console, list_table(entries, console.fit_width))
 
 
 @main.command()
 @click.argument("model", required=False)
 @click.option("--all", "all_models", is_flag=True, help="Verify every shipped spec at its native input.")
 @click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
-@click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1), help="Batch size.")
+@click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1, max=MAX_BATCH),
+              help="Batch size.")
 @_set_option
 @click.option("--seed", default=0, show_default=True, help="Seed of the random input and weights.")
-@click.option("--max-bytes", default="256MiB", show_default=True,
+@click.option("--max-bytes", default="256MiB", show_default=True, callback=_quantity,
               help="Scratch memory a convolution may hold at once (its window matrix), e.g. 64MiB.")
+@click.option("--max-memory", callback=_quantity, metavar="BYTES",
+              help="Refuse a run that would need more memory than this (default: what the system has "
+                   "available), e.g. 8GiB.")
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 @click.pass_context
-def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fmt):
+def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, max_memory, fmt):
     """Run MODEL forward in NumPy; check every layer's shape and MACs against the engine.
 
     Exit code 0 when all layers agree, 1 on any mismatch, 2 for bad input.
@@ -290,7 +305,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fm
     from .render import verify as report
     from .render.table import make_console, show
     from .spec import parse_shape
-    from .units import parse_quantity
+    from .verify import available_memory
     from .verify import verify as run
     from .zoo import catalog, resolve
 
@@ -298,33 +313,31 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, fm
         raise ArchcalcError("E504", "name one MODEL, or use --all for every shipped spec")
     if all_models and input_shape:
         raise ArchcalcError("E504", "--all runs each spec at its own input; --input needs one MODEL")
-    try:
-        budget = parse_quantity(max_bytes)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--max-bytes") from None
+    memory_limit = max_memory if max_memory is not None else available_memory()
     console = make_console()
     names = list(catalog()) if all_models else [model]
     results, titles, started = [], [], time.perf_counter()
-    with report.LayerProgress() as progress:
+    with report.LayerProgress(models=len(names) if all_models else None) as progress:
         for name in names:
-            spec = resolve(name, _parse_sets(sets))
+            spec = resolve(name, _parse_sets(sets), parse_shape(input_shape) if input_shape else None)
             graph = spec.graph()
             shape = parse_shape(input_shape) if input_shape else spec.input_shape()
             with progress.track(spec.name) as on_layer:
-                result = run(graph, Config(shape, batch), seed=seed, max_bytes=budget, on_layer=on_layer)
+                result = run(graph, Config(shape, batch), seed=seed, max_bytes=max_bytes, on_layer=on_layer,
+                             max_memory=memory_limit)
             results.append(result)
             titles.append(spec.title)
             if all_models and fmt == "table":
                 console.print(report.model_line(result, max(map(len, names))))
     if fmt == "json":
         records = [report.record(r) for r in results]
-        click.echo(formats.to_json(records if all_models else records[0]))
+        _echo(formats.to_json(records if all_models else records[0]))
     elif all_models:
         console.print(report.all_verdict(results, time.perf_counter() - started))
     else:
         for warning in graph.warnings:
             click.echo(str(warning), err=True)
-        show(console, report.verify_table(results[0], titles[0]))
+        show(console, report.verify_table(results[0], titles[0], console.fit_width))
     ctx.exit(0 if all(r.ok for r in results) else 1)
 
 
@@ -337,25 +350,13 @@ def layers(name):
     click.echo(layer_help(name))
 
 
-def _quantity(ctx, param, value):
-    from .units import parse_quantity
-
-    if value is None:
-        return None
-    try:
-        return parse_quantity(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--max-params", callback=_quantity, metavar="N", help="Budget for trainable parameters (e.g. 25M).")
 @click.option("--max-macs", callback=_quantity, metavar="N", help="Budget for multiply-adds (e.g. 4G).")
 @click.option("--max-activation-bytes", callback=_quantity, metavar="BYTES",
               help="Budget for activation memory, all layer outputs in fp32 (e.g. 100MiB).")
-@click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Fail when numbers drift from this baseline JSON.")
+@click.option("--baseline", metavar="FILE", help="Fail when numbers drift from this baseline JSON.")
 @click.option("--update-baseline", is_flag=True,
               help="Write the current numbers to the baseline (--baseline FILE, default archcalc-baseline.json).")
 @click.option("--strict", is_flag=True, help="Warnings (e.g. W401 unused output) fail the check too.")
@@ -371,6 +372,11 @@ def check(ctx, paths, max_params, max_macs, max_activation_bytes, baseline, upda
     from . import check as checking
     from .render.problems import render
 
+    if baseline is not None and not baseline.strip():
+        raise click.BadParameter("is empty; name a file, or leave the option out", param_hint="--baseline")
+    if any(not path.strip() for path in paths):
+        raise click.BadParameter("an empty PATH; name a spec file or a directory (. for the current one)",
+                                 param_hint="PATH")
     limits = {"max_params": max_params, "max_macs": max_macs, "max_activation_bytes": max_activation_bytes}
     budgets = {checking.BUDGETS[k]: v for k, v in limits.items() if v is not None}
     target = (baseline or "archcalc-baseline.json") if update_baseline else None
@@ -392,9 +398,207 @@ def schema():
     click.echo(to_json(spec_schema()))
 
 
-def run() -> None:  # pragma: no cover - python -m archcalc
-    main(prog_name="archcalc")
+# ---- pictures: diagram, plot, report ----
+
+def _unpacked(*args, **kwargs):
+    """(spec, analysis, totals) of :func:`archcalc.pipeline.analyse`."""
+    from .pipeline import analyse
+
+    result = analyse(*args, **kwargs)
+    return result.spec, result.analysis, result.totals
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run())
+def _write(output, content) -> None:
+    """Text or bytes to the file ``output``, or to standard output."""
+    if output is None:
+        if isinstance(content, bytes):
+            click.get_binary_stream("stdout").write(content)
+        else:
+            click.echo(content, nl=False)
+        return
+    with open(output, "wb") as handle:
+        handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def _format_from(output, fmt, choices, default):
+    """--format, else the output file's extension, else ``default``."""
+    if fmt:
+        return fmt
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    aliases = {"gv": "dot", "mmd": "mermaid", "htm": "html"}
+    suffix = aliases.get(suffix, suffix)
+    return suffix if suffix in choices else default
+
+
+@main.command()
+@click.argument("model")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_set_option
+@click.option("--format", "fmt", type=click.Choice(("dot", "mermaid", "svg", "png")),
+              help="Output language (default: from -o's extension, else dot). svg and png need Graphviz.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of standard output.")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Draw blocks nested up to N levels as clusters; collapse deeper blocks into one node each.")
+@click.option("--all-layers", is_flag=True, help="Draw in-place activations and views as nodes of their own.")
+def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
+    """Draw MODEL: layers as nodes, tensor shapes on the edges, blocks as clusters."""
+    from .render import diagram as drawing
+
+    spec, analysis, _ = _unpacked(model, _parse_inputs(input_shape), (1,), "fp32", _parse_sets(sets))
+    picture = drawing.build(spec, analysis, depth, all_layers)
+    fmt = _format_from(output, fmt, ("dot", "mermaid", "svg", "png"), "dot")
+    if fmt == "mermaid":
+        _write(output, drawing.to_mermaid(picture))
+    elif fmt == "dot":
+        _write(output, drawing.to_dot(picture))
+    else:
+        _write(output, drawing.render_graphviz(drawing.to_dot(picture), fmt))
+
+
+def _parse_sweep(text):
+    """'3x128x128:3x640x640[:STEP]' → the input shapes from START towards STOP, STEP pixels apart (default
+    32) along the dimension that changes most (STOP itself when it lies on that grid); other changing
+    dimensions move in proportion."""
+    from .spec import parse_shape
+
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise click.BadParameter(f"expected START:STOP or START:STOP:STEP such as 3x128x128:3x640x640, got {text!r}")
+    start, stop = parse_shape(parts[0]), parse_shape(parts[1])
+    try:
+        step = int(parts[2]) if len(parts) == 3 else 32
+        if step < 1:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"STEP must be a positive integer, got {parts[2]!r}") from None
+    if len(start) != len(stop) or start[0] != stop[0]:
+        raise click.BadParameter(f"START and STOP need the same channels and rank, got {parts[0]} and {parts[1]}")
+    widest = max(abs(b - a) for a, b in zip(start, stop))
+    count = widest // step + 1
+    if count < 2:
+        raise click.BadParameter(f"{text!r} gives a single size; STOP must differ from START by at least STEP")
+    return [tuple(a + round((b - a) * i * step / widest) for a, b in zip(start, stop)) for i in range(count)]
+
+
+@main.command()
+@click.argument("models", nargs=-1)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="The chart: .png or .svg.")
+@click.option("--zoo", is_flag=True, help="Every shipped model with reported accuracy.")
+@click.option("--per-layer", is_flag=True, help="Bars of parameters, MACs and memory for each layer of one MODEL.")
+@click.option("--sweep", metavar="START:STOP[:STEP]",
+              help="MACs and memory of one MODEL over input sizes, e.g. 3x128x128:3x640x640 (STEP 32 pixels).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape for --per-layer (default: the spec's).")
+@_batch_option
+@_dtype_option
+@_set_option
+def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets):
+    """Charts: accuracy against multiply-adds for MODELS (bubble area = parameters), per-layer bars
+    (--per-layer) or cost against input size (--sweep). Needs matplotlib: pip install 'archcalc[plot]'.
+    """
+    from .render import plot as charts
+    from .zoo import catalog
+
+    charts.pyplot()  # a missing matplotlib is reported before any work
+    if input_shape and not per_layer:
+        raise ArchcalcError("E504", "--input sets the input of --per-layer; the accuracy chart uses each spec's "
+                                    "own input and --sweep its range")
+    batches = _parse_batches(batch)[:1]
+    if per_layer or sweep:
+        if per_layer and sweep or len(models) != 1 or zoo:
+            raise ArchcalcError("E504", "--per-layer and --sweep each take exactly one MODEL")
+        if sweep:
+            spec, analysis, totals = _unpacked(models[0], _parse_sweep(sweep), batches, dtype, _parse_sets(sets))
+            native = spec.input_shape()
+            figure = charts.sweep_chart(spec, analysis, totals, native[1] if len(native) > 1 else None)
+        else:
+            spec, analysis, _ = _unpacked(models[0], _parse_inputs(input_shape), batches, dtype, _parse_sets(sets))
+            figure = charts.per_layer_chart(spec, analysis)
+        charts.save(figure, output)
+        return
+    if zoo == bool(models):
+        raise ArchcalcError("E504", "name the MODELS to compare, or use --zoo for every shipped model with accuracy")
+    names = [name for name, spec in catalog().items() if spec.accuracy is not None] if zoo else list(models)
+    points = []
+    for name in names:
+        spec, _, totals = _unpacked(name)
+        if spec.accuracy is None:
+            click.echo(f"{name}: no reported accuracy in its spec, so it is left off the chart", err=True)
+            continue
+        points.append(charts.ComplexityPoint(spec.name, int(totals["macs"][0]), int(totals["params"][0]),
+                                             spec.accuracy.top1, spec.accuracy.source))
+    if not points:
+        raise ArchcalcError("E504", "none of the models has a reported accuracy to plot (see docs/pictures.md)")
+    charts.save(charts.complexity_chart(points), output)
+
+
+@main.command()
+@click.argument("model")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the page to FILE (default: standard output).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_batch_option
+@_dtype_option
+@_set_option
+@click.option("--depth", type=click.IntRange(min=0), metavar="N", help="Collapse the diagram's blocks below depth N.")
+@click.option("--no-charts", is_flag=True, help="Leave out the per-layer charts (they need matplotlib).")
+@click.option("--no-diagram", is_flag=True, help="Leave out the diagram (it needs Graphviz).")
+def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_diagram):
+    """One self-contained HTML page for MODEL: totals, notes, sortable layer table, diagram and charts.
+
+    The page works offline: styles, script and pictures are inline and it makes no network request.
+    """
+    from .render import diagram as drawing
+    from .render import report as page
+
+    from .pipeline import analyse
+
+    result = analyse(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype, _parse_sets(sets))
+    spec, analysis = result.spec, result.analysis
+    diagram_svg, diagram_missing = None, "Diagram left out (--no-diagram)."
+    if not no_diagram:
+        try:
+            dot_text = drawing.to_dot(drawing.build(spec, analysis, depth))
+            diagram_svg = drawing.render_graphviz(dot_text, "svg").decode("utf-8")
+        except ArchcalcError:
+            diagram_missing = drawing.INSTALL_GRAPHVIZ + "."
+    charts_svg, charts_missing = None, "Charts left out (--no-charts)."
+    if not no_charts:
+        from .render import plot as charts
+
+        try:
+            charts.pyplot()
+            charts_svg = charts.to_svg_text(charts.per_layer_chart(spec, analysis, width=12))
+        except ArchcalcError:
+            charts_missing = "The " + charts.INSTALL_MATPLOTLIB + "."
+    _write(output, page.render(result, diagram_svg, diagram_missing, charts_svg, charts_missing))
+
+
+@main.command(name="import")
+@click.argument("path", metavar="MODEL.onnx", required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the spec here (default: stdout).")
+@click.option("--input", "input_shape", metavar="CxHxW", help="Fix the input's dimensions (needed where they are dynamic).")
+@click.option("--allow-unsupported", is_flag=True,
+              help="Proceed past ops archcalc cannot count: placeholders of their shape, listed in the spec's notes.")
+@click.option("--torch", "torch_factory", metavar="MODULE:FUNCTION",
+              help="Export the torch.nn.Module this function returns (needs PyTorch and --input) instead of reading a file.")
+def import_model(path, output, input_shape, allow_unsupported, torch_factory):
+    """Turn an ONNX file into a readable spec: layer names from the graph, the DAG through from:."""
+    import tempfile
+    from pathlib import Path
+
+    from .onnx_import import export_from_torch, import_onnx
+    from .spec import parse_shape
+
+    if bool(path) == bool(torch_factory) or (torch_factory and not input_shape):
+        raise ArchcalcError("E504", "name one MODEL.onnx, or --torch MODULE:FUNCTION with --input")
+    shape = parse_shape(input_shape) if input_shape else None
+    with tempfile.TemporaryDirectory() as directory:
+        source = export_from_torch(torch_factory, shape, directory) if torch_factory else path
+        imported = import_onnx(source, shape, allow_unsupported)
+    for op_type, node, reason in imported.unsupported:
+        click.echo(f"{path or torch_factory}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
+    if output:
+        Path(output).write_text(imported.text, encoding="utf-8")
+    else:
+        click.echo(imported.text, nl=False)

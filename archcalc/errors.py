@@ -7,7 +7,7 @@ needs to know where its layer was written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 #: Every error code archcalc emits, with what it means. Codes are stable: CI logs and
 #: editors may match on them. E1xx file and YAML syntax, E2xx spec schema, E3xx shape
@@ -20,6 +20,9 @@ ERROR_CODES: dict[str, str] = {
     "E105": "file is empty or holds no mapping",
     "E106": "document too large (size limit, alias expansion or nesting depth)",
     "E107": "YAML tag not allowed (only plain data is loaded)",
+    "E108": "not an ONNX model, or a corrupt or truncated one (the ONNX checker or shape inference rejects it)",
+    "E109": "an optional dependency is not installed (e.g. onnx for .onnx files)",
+    "E110": "an imported graph's shape disagrees with ONNX's shape inference",
     "E201": "unknown layer type or block",
     "E202": "unknown key",
     "E203": "value has the wrong type or is out of range",
@@ -37,6 +40,8 @@ ERROR_CODES: dict[str, str] = {
     "E404": "block arguments do not match its parameters",
     "E405": "layer takes a different number of inputs",
     "E406": "two layers have the same name",
+    "E407": "specs include each other in a cycle",
+    "E408": "a block name is defined twice (by an include)",
     "W401": "layer output is never used",
     "E501": "pinned expectation does not hold",
     "E502": "budget exceeded",
@@ -96,9 +101,6 @@ class Problem:
     @classmethod
     def from_error(cls, error: ArchcalcError) -> "Problem":
         return cls(error.code, error.message, error.location, error.layer, error.severity)
-
-    def with_location(self, location: Location | None) -> "Problem":
-        return replace(self, location=location)
 
 
 def did_you_mean(word: str, choices) -> str:

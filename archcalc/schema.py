@@ -124,6 +124,16 @@ def expect_schema() -> dict:
                                                                "additionalProperties": False}}}}
 
 
+def include_schema() -> dict:
+    """``include:``: spec names or relative paths, alone or mapped to the block names wanted."""
+    source = {"type": "string", "description": "a shipped spec's name (mobilenet_v3) or a relative path to a YAML file"}
+    selection = {"type": "object", "additionalProperties": {"anyOf": [
+        {"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+        "description": "spec name or path → the blocks wanted (null: all)"}
+    return {"anyOf": [source, selection, {"type": "array", "items": {"anyOf": [source, selection]}}],
+            "description": "blocks from other specs, used as if written here (docs/spec-format.md)"}
+
+
 def spec_schema() -> dict:
     """The whole document: top-level keys, variants, blocks, layers and expect."""
     text = {"type": "string"}
@@ -142,6 +152,7 @@ def spec_schema() -> dict:
         "rounding": {"enum": ["exact", "floor", "ceil"],
                      "description": "non-integer output sizes: error (exact), or floor/ceil as frameworks do"},
         "defaults": defaults_schema(), "vars": {"type": ["object", "null"]},
+        "include": include_schema(),
         "blocks": {"type": "object", "additionalProperties": {"$ref": "#/$defs/block"}},
         "layers": {"$ref": "#/$defs/layers"}, "expect": {"$ref": "#/$defs/expect"},
         "variants": {"type": "object", "additionalProperties": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/variant"}]}},

@@ -35,7 +35,7 @@ ENTRY_KEYS = ("name", "repeat", "index", "from", "if", "output", "call", "train_
 GROUP = "seq"
 #: Keys of a spec document.
 TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "accuracy", "input", "rounding",
-            "defaults", "vars", "blocks", "layers", "expect", "variants", "$schema")
+            "defaults", "vars", "include", "blocks", "layers", "expect", "variants", "$schema")
 VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "accuracy", "input", "vars", "expect")
 #: Keys of ``accuracy:`` (reported ImageNet-1K validation accuracy, in percent, with where it was reported).
 ACCURACY_KEYS = ("top1", "top5", "source", "eval")
@@ -232,6 +232,149 @@ def _check_keys(mapping: Mapping, allowed, what: str) -> None:
                          mapping.key_location(key))
 
 
+# ---- include: blocks from other specs ----
+# A spec's blocks are its own ``blocks`` and those it includes, in one namespace. An included block
+# is used as if it were written in the including file: it sees that file's vars, defaults and
+# rounding (its own file's are not read). Only blocks are taken from an included file.
+
+
+def blocks_with_includes(document: Mapping, file: str) -> Mapping:
+    """The blocks a spec can use: its own and the ones its ``include`` names (recursively).
+
+    ``include`` is a name or path, a mapping of names/paths to the blocks wanted (null: all),
+    or a list of either. Errors: a missing file or spec (E104), an include cycle (E407), one
+    block name from two places (E408), a block the included file does not have (E201).
+    """
+    blocks, _origins = _blocks_and_origins(document, file, (_identity(file),))
+    return blocks
+
+
+def _identity(file) -> Path:
+    return Path(file).resolve()
+
+
+def _blocks_and_origins(document: Mapping, file: str, chain: tuple) -> tuple[Mapping, dict]:
+    """(blocks by name, where each block was defined) — the latter tells a clash from a diamond."""
+    own = document.get("blocks") or _empty_mapping(document.location)
+    if not isinstance(own, Mapping):
+        raise _error("E203", "blocks must be a mapping of block names to definitions",
+                     document.value_location("blocks"))
+    blocks = _empty_mapping(own.location)
+    origins: dict = {}
+    for name in own:
+        _put_block(blocks, origins, name, own, (_identity(file), name))
+    for source, wanted, where in _include_entries(document):
+        path = _include_path(source, file, where)
+        if _identity(path) in chain:
+            cycle = " → ".join(p.name for p in chain + (_identity(path),))
+            raise _error("E407", f"include '{source}' leads back to a spec that includes it ({cycle})", where)
+        included = load(read_text(path), str(path))
+        if not isinstance(included, Mapping):
+            raise _error("E105", f"include '{source}': {path} holds no mapping with 'blocks'", where)
+        their_blocks, their_origins = _blocks_and_origins(included, str(path), chain + (_identity(path),))
+        for name in _selected_blocks(their_blocks, wanted, source, path):
+            _put_block(blocks, origins, name, their_blocks, their_origins[name], (source, where))
+    return blocks, origins
+
+
+def _put_block(blocks: Mapping, origins: dict, name, source: Mapping, origin, include=None) -> None:
+    """Add block ``name`` from ``source``; ``include`` is (what was included, where) for an included one."""
+    if name in origins and origins[name] != origin:
+        what, where = include
+        raise _error("E408", f"include '{what}' brings block '{name}' (defined at {source.key_location(name)}), "
+                             f"but a block of that name is already defined at {blocks.key_location(name)}; "
+                             f"include only the blocks needed, or rename one", where)
+    blocks[name] = source[name]
+    blocks.key_locations[name] = source.key_location(name)
+    blocks.value_locations[name] = source.value_location(name)
+    origins[name] = origin
+
+
+def _include_entries(document: Mapping):
+    """(name or path, the block names wanted or None for all, location) for each include."""
+    if "include" not in document:
+        return
+    value, where = document["include"], document.value_location("include")
+    items = value if isinstance(value, list) else [value]
+    for position, item in enumerate(items):
+        item_where = value.item_location(position) if isinstance(value, Sequence) else where
+        if isinstance(item, str):
+            yield item, None, item_where
+        elif isinstance(item, Mapping):
+            for source, wanted in item.items():
+                wanted_where = item.value_location(source)
+                if wanted is not None and not (isinstance(wanted, list) and all(isinstance(w, str) for w in wanted)):
+                    raise _error("E203", f"include '{source}': expected a list of block names (or null for all), "
+                                         f"got {wanted!r}", wanted_where)
+                yield str(source), wanted, item.key_location(source)
+        else:
+            raise _error("E203", "include takes a spec name or file path, a mapping of them to block names, "
+                                 f"or a list of these; got {item!r}", item_where)
+
+
+def _include_path(source: str, file: str, where: Location) -> Path:
+    """A file path (it has a '/' or ends in .yaml/.yml; relative to the including file) or the name
+    of a shipped spec: a file in specs/ (mobilenet_v3) or a model it defines (mobilenet_v3_large)."""
+    if not source:
+        raise _error("E203", "include needs a spec name or a file path", where)
+    if Path(source).is_absolute():
+        raise _error("E203", f"include '{source}': a file path must be relative to the including spec", where)
+    if "/" in source or "\\" in source or source.endswith((".yaml", ".yml")):
+        path = Path(file).parent / source
+        if not path.is_file():
+            raise _error("E104", f"include '{source}': no such file: {path}", where)
+        return path
+    from .zoo import catalog, specs_dir   # zoo reads specs with this module: imported when needed
+
+    path = specs_dir() / f"{source}.yaml"
+    if path.is_file():
+        return path
+    models = catalog()
+    if source in models:
+        return Path(models[source].file)
+    names = [p.stem for p in specs_dir().glob("*.yaml")] + list(models)
+    raise _error("E104", f"include '{source}': no shipped spec of that name{did_you_mean(source, names)} "
+                         f"(a file path needs a '/' or a .yaml ending)", where)
+
+
+def _selected_blocks(blocks: Mapping, wanted, source: str, path: Path) -> list:
+    """The blocks wanted from an included file, with every block they use (their names written
+    as layer types inside them); all of them when ``wanted`` is None."""
+    if wanted is None:
+        return list(blocks)
+    for position, name in enumerate(wanted):
+        if name not in blocks:
+            where = wanted.item_location(position) if isinstance(wanted, Sequence) else None
+            raise _error("E201", f"include '{source}': {path.name} has no block '{name}'"
+                                 f"{did_you_mean(name, blocks)}; blocks: {', '.join(map(str, blocks)) or 'none'}",
+                         where)
+    selected: list = []
+    stack = list(reversed(wanted))
+    while stack:
+        name = stack.pop()
+        if name in selected:
+            continue
+        selected.append(name)
+        stack.extend(used for used in _names_used(blocks[name]) if used in blocks and used not in selected)
+    return selected
+
+
+def _names_used(definition) -> set:
+    """Every string written as a key or a bare entry inside a block definition."""
+    found: set = set()
+    stack = [definition]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            found.update(k for k in value if isinstance(k, str))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            found.add(value)
+    return found
+
+
 def _substitute(value, variables, location, layer):
     """Evaluate ${...} in a value (recursively through lists), with located errors."""
     try:
@@ -301,10 +444,7 @@ class _Compiler:
         document = spec.document
         self.file = spec.file
         self.variables = variables
-        self.blocks = document.get("blocks") or _empty_mapping(document.location)
-        if not isinstance(self.blocks, Mapping):
-            raise _error("E203", "blocks must be a mapping of block names to definitions",
-                         document.value_location("blocks"))
+        self.blocks = blocks_with_includes(document, self.file)
         self.rounding = document.get("rounding", "exact")
         if self.rounding not in ("exact", "floor", "ceil"):
             raise _error("E203", f"rounding must be 'exact', 'floor' or 'ceil', got {self.rounding!r}",

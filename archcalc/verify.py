@@ -129,14 +129,51 @@ class Verification:
         return sum(check.actual_macs or 0 for check in self.layers)
 
 
+def memory_needed(analysis, max_bytes: int) -> tuple[int, str]:
+    """Bytes a forward pass needs at most, from the engine's own estimate, and how they add up:
+    the activation peak (input included), the largest layer's weights (drawn while it runs) and
+    the kernel scratch budget."""
+    element = np.dtype(FLOAT).itemsize
+    peak = int(memory.inference_peak(analysis)[0]) * element // analysis.element_bytes
+    weights = max((int(r.params.trainable[0] + r.params.buffers[0]) * element for r in analysis.rows), default=0)
+    total = peak + weights + max_bytes
+    return total, (f"activation peak {human_bytes(peak)} + largest layer's weights {human_bytes(weights)} + "
+                   f"kernel scratch {human_bytes(max_bytes)}")
+
+
+def available_memory() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), else None (no refusal without knowing)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def human_bytes(value: int) -> str:
+    from .units import human
+
+    return human(value, binary=True, suffix="B")
+
+
 def verify(graph: Graph, config: Config, *, seed: int = 0, max_bytes: int = DEFAULT_MAX_BYTES,
-           on_layer: Callable[[int, int, Node], None] | None = None) -> Verification:
+           on_layer: Callable[[int, int, Node], None] | None = None, max_memory: int | None = None) -> Verification:
     """Run ``graph`` on a random input of ``config`` and check every layer against the engine.
 
     ``on_layer(position, total, node)`` is called before each layer runs (for a progress bar).
+    ``max_memory``: refuse (E504) before allocating anything when the run would need more.
     Raises :class:`ArchcalcError` when the spec itself is invalid (the engine rejects it).
     """
     analysis = analyze(graph, [config])
+    if max_memory is not None:
+        needed, parts = memory_needed(analysis, max_bytes)
+        if needed > max_memory:
+            raise ArchcalcError("E504", f"verify needs about {human_bytes(needed)} ({parts}) and "
+                                        f"{human_bytes(max_memory)} is available; use a smaller --input or --batch, "
+                                        f"or --max-memory to allow more")
     estimated_peak = int(memory.inference_peak(analysis)[0])
     rng = np.random.default_rng(seed)
     token = scratch_bytes.set(max_bytes)
@@ -154,7 +191,12 @@ def verify(graph: Graph, config: Config, *, seed: int = 0, max_bytes: int = DEFA
 
 def _run(graph, analysis, config, rng, on_layer) -> tuple[list[LayerCheck], "_Walk"]:
     """Every layer in graph order: predicted facts from the engine's row, actual ones from the walk."""
-    walk = _Walk(graph, rng.standard_normal((config.batch, *config.input_shape), dtype=FLOAT))
+    try:
+        data = rng.standard_normal((config.batch, *config.input_shape), dtype=FLOAT)
+    except (MemoryError, ValueError) as error:
+        raise ArchcalcError("E504", f"cannot allocate the input ({shape_text(config.input_shape)}, batch {config.batch}): "
+                                    f"{type(error).__name__}; use a smaller --input or --batch") from None
+    walk = _Walk(graph, data)
     checks = []
     layers = list(zip(graph.nodes[1:], analysis.rows[1:]))
     for position, (node, row) in enumerate(layers):

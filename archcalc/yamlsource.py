@@ -65,28 +65,44 @@ def _mark(file: str, mark) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+#: How a spec read from standard input is named in messages.
+STDIN_NAME = "<stdin>"
+
+
 def read_text(path: Path | str) -> str:
-    """Read a spec file as UTF-8, with located errors for the ways that can fail."""
+    """Read a spec as UTF-8, with located errors for the ways that can fail. ``-`` is standard input.
+
+    Every source gets the same size limit, checked while reading (a pipe, /dev/zero and a FIFO
+    have no size to ``stat``): at most ``MAX_FILE_BYTES + 1`` bytes are ever read.
+    """
+    import sys
+
+    stdin = str(path) == "-"
+    name = STDIN_NAME if stdin else str(path)
+    where = Location(name, 1, 1)
     path = Path(path)
-    where = Location(str(path), 1, 1)
-    if path.is_dir():
-        raise ArchcalcError("E104", f"{path} is a directory, expected a YAML file", where)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ArchcalcError("E106", f"file is {size:,} bytes; specs are limited to {MAX_FILE_BYTES:,} bytes", where)
-        data = path.read_bytes()
+        if not stdin and path.is_dir():
+            raise ArchcalcError("E104", f"{path} is a directory, expected a YAML file", where)
+        if stdin:
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        else:
+            with open(path, "rb") as stream:
+                data = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ArchcalcError("E104", f"no such file: {path}", where) from None
     except OSError as error:
-        raise ArchcalcError("E104", f"cannot read {path}: {error.strerror or error}", where) from None
+        raise ArchcalcError("E104", f"cannot read {name}: {error.strerror or error}", where) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ArchcalcError("E106", f"{name} holds more than {MAX_FILE_BYTES:,} bytes; specs are limited to "
+                                    f"{MAX_FILE_BYTES:,} bytes", where)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         raise ArchcalcError("E103", f"byte 0x{data[error.start]:02x} is not valid UTF-8",
-                            Location(str(path), line, column)) from None
+                            Location(name, line, column)) from None
 
 
 def load(text: str, file: str = "<string>"):

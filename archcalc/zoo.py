@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import ArchcalcError, Location, did_you_mean
 from .spec import ModelSpec, load_specs
+from .yamlsource import STDIN_NAME, read_text
 
 
 def specs_dir() -> Path:
@@ -34,26 +35,49 @@ def catalog() -> dict[str, ModelSpec]:
     return models
 
 
-def resolve(name_or_path: str, overrides: dict | None = None) -> ModelSpec:
-    """A shipped model by name, or the (first) model of a YAML file.
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a directory that cannot be searched is a located error, not a crash."""
+    try:
+        return path.exists()
+    except OSError as error:
+        raise ArchcalcError("E104", f"cannot read {path}: {error.strerror or error}",
+                            Location(str(path), 1, 1)) from None
 
-    ``file.yaml:variant`` picks one variant of a file that defines several.
+
+def resolve(name_or_path: str, overrides: dict | None = None, input_shape: tuple | None = None) -> ModelSpec:
+    """A shipped model by name, the (first) model of a YAML file, or an ONNX file (imported);
+    ``-`` reads standard input.
+
+    ``file.yaml:variant`` picks one variant of a file that defines several. ``input_shape``
+    fixes an ONNX file's input dimensions (needed where the file leaves them dynamic).
     """
+    from .onnx_import import is_onnx_path, load_onnx_spec
+
+    if not name_or_path:
+        raise ArchcalcError("E504", "MODEL is empty: name a shipped spec (see 'archcalc list'), a YAML file or -")
+    if is_onnx_path(name_or_path):
+        spec = load_onnx_spec(name_or_path, input_shape)
+        return ModelSpec(spec.name, spec.file, spec.document, None, dict(overrides)) if overrides else spec
     path_text, _, variant = name_or_path.partition(":") if name_or_path.count(":") == 1 and not \
-        Path(name_or_path).exists() else (name_or_path, "", "")
+        _exists(Path(name_or_path)) else (name_or_path, "", "")
     path = Path(path_text)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if path_text == "-":
+        specs = load_specs(STDIN_NAME, read_text("-"))
+    elif path.suffix in (".yaml", ".yml") or _exists(path):
         specs = load_specs(path)
-        if variant:
-            matches = [s for s in specs if s.name == variant]
-            if not matches:
-                raise ArchcalcError("E504", f"{path} has no variant '{variant}'"
-                                            f"{did_you_mean(variant, [s.name for s in specs])}", Location(str(path), 1, 1))
-            spec = matches[0]
-        else:
-            spec = specs[0]
     else:
+        specs = None
+    if specs is None:
         spec = _shipped(name_or_path)
+    elif variant:
+        matches = [s for s in specs if s.name == variant]
+        if not matches:
+            raise ArchcalcError("E504", f"{path_text} has no variant '{variant}'"
+                                        f"{did_you_mean(variant, [s.name for s in specs])}",
+                                Location(str(path_text), 1, 1))
+        spec = matches[0]
+    else:
+        spec = specs[0]
     if overrides:
         spec = ModelSpec(spec.name, spec.file, spec.document, spec.variant, dict(overrides))
     return spec

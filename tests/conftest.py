@@ -7,10 +7,16 @@ import textwrap
 
 import pytest
 
-from archcalc.engine import Config, analyze
+from archcalc.pipeline import analyse_spec
 from archcalc.spec import load_specs
-from archcalc.totals import totals
 from archcalc.zoo import catalog
+
+
+@pytest.fixture(autouse=True)
+def _full_width_output(monkeypatch):
+    """Output as a pipe gets it (every column), whatever COLUMNS the test runner sets (xdist sets 80);
+    tests of narrow terminals set COLUMNS themselves."""
+    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 class Result:
@@ -18,10 +24,10 @@ class Result:
 
     def __init__(self, spec, inputs=None, batch=1):
         self.spec = spec
-        self.graph = spec.graph()
-        shapes = inputs or [spec.input_shape()]
-        self.analysis = analyze(self.graph, [Config(s, batch) for s in shapes])
-        self.totals_arrays = totals(self.analysis)
+        self.result = analyse_spec(spec, inputs, [batch])
+        self.graph = self.result.graph
+        self.analysis = self.result.analysis
+        self.totals_arrays = self.result.totals
         self.totals = {k: int(v[0]) for k, v in self.totals_arrays.items()}
         self.rows = {row.name: row for row in self.analysis.rows}
 

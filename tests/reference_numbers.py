@@ -34,6 +34,7 @@ Provenance conventions
 """
 
 _TV = "pytorch/vision@f52fd335 "
+_TV_CONVNEXT = "torchvision/models/convnext.py (3-decimal _ops revision) "
 _TV_EFFV2 = "torchvision/models/efficientnet.py (3-decimal _ops revision) "
 _TV_REGNET = "pytorch/vision torchvision/models/regnet.py (3-decimal _ops revision) "
 
@@ -147,6 +148,17 @@ TORCHVISION = {
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B6_Weights.IMAGENET1K_V1"},
     "efficientnet_b7": {"params": 66347960, "gflops": 37.746, "input": (3, 600, 600), "resize": 600,
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B7_Weights.IMAGENET1K_V1"},
+    # ConvNeXt: torchvision/models/convnext.py ConvNeXt_*_Weights.IMAGENET1K_V1 meta (3-decimal _ops revision; the
+    # architecture, CNBlock and block_setting, from the same file).  _ops counts the channels-last Linear layers'
+    # matmuls over every position (= 1x1 convolutions).
+    "convnext_tiny": {"params": 28589128, "gflops": 4.456, "input": (3, 224, 224), "resize": 236,
+                      "source": _TV_CONVNEXT + "ConvNeXt_Tiny_Weights.IMAGENET1K_V1"},
+    "convnext_small": {"params": 50223688, "gflops": 8.684, "input": (3, 224, 224), "resize": 230,
+                       "source": _TV_CONVNEXT + "ConvNeXt_Small_Weights.IMAGENET1K_V1"},
+    "convnext_base": {"params": 88591464, "gflops": 15.355, "input": (3, 224, 224), "resize": 232,
+                      "source": _TV_CONVNEXT + "ConvNeXt_Base_Weights.IMAGENET1K_V1"},
+    "convnext_large": {"params": 197767336, "gflops": 34.361, "input": (3, 224, 224), "resize": 232,
+                       "source": _TV_CONVNEXT + "ConvNeXt_Large_Weights.IMAGENET1K_V1"},
     # EfficientNetV2: read from a stored copy of torchvision/models/efficientnet.py with 3-decimal _ops (the
     # pytorch/vision copy stored here, 07a929e8, has the older 1-decimal _ops: 8.4 / 24.6 / 56.1, consistent).
     # Architecture (_efficientnet_conf "efficientnet_v2_s/m/l", BatchNorm eps 1e-3) from pytorch/vision@07a929e8.

@@ -17,7 +17,7 @@ import warnings
 import pytest
 
 from archcalc import counting
-from archcalc.cli import analyze_model
+from archcalc.pipeline import analyse
 
 torch = pytest.importorskip("torch")   # the counting tools need it
 pytestmark = pytest.mark.slow           # each tool runs a forward pass per network: minutes in all
@@ -86,8 +86,8 @@ def case(request):
     spec_name, overrides, batch = CASES[name]
     torch.manual_seed(0)
     net = NETWORKS[name.split("@")[0]]().eval()
-    _, analysis, totals = analyze_model(spec_name, batches=(batch,), overrides=overrides or None)
-    return name, net, torch.randn(batch, *analysis.configs[0].input_shape), analysis, totals
+    result = analyse(spec_name, batches=(batch,), overrides=overrides or None)
+    return name, net, torch.randn(batch, *result.configs[0].input_shape), result.analysis, result.totals
 
 
 _MEASURED: dict = {}

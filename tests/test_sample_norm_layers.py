@@ -309,3 +309,20 @@ def test_prelu_gelu_tanh_and_layer_scale_kernels_by_hand():
     v = 1.5
     tanh_form = 0.5 * v * (1 + np.tanh(np.sqrt(2 / np.pi) * (v + 0.044715 * v ** 3)))
     np.testing.assert_allclose(kernels.gelu(np.float32([v]), "tanh"), [tanh_form], rtol=1e-6)
+
+
+NEW_TYPES = ("layer_norm", "group_norm", "instance_norm", "layer_scale", "prelu", "gelu", "mish")
+
+
+@pytest.mark.parametrize("type_name", NEW_TYPES)
+def test_documented_examples_run(type_name):
+    """Every ``Example:`` in the type's docs is a layer entry that compiles and runs as written."""
+    import re
+
+    doc = lookup(type_name).__doc__
+    examples = re.findall(r"``([^`]+)``", doc[doc.index("Example:"):])
+    assert examples
+    for example in examples:
+        spec = spec_from_text(f"name: t\ninput: 64x4x4\nlayers:\n  - {example}\n")
+        result = verify(spec.graph(), Config((64, 4, 4), 1))
+        assert result.ok, example

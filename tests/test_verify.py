@@ -81,6 +81,20 @@ LAYER_CASES = [
     - [conv: {out: 3, kernel: 3, padding: 1}]
     - []
     - [conv: {out: 3, kernel: 1}, relu]""", (3, 4, 4), 2),
+    ("tensor-layers", """\
+- permute: {dims: [1, 2, 0]}
+- fc_last_axis: {out: 5}
+- elementwise: {op: mul, constant: [5]}
+- layer_norm_last_axis
+- reduce: {op: mean, axes: [2]}
+- elementwise: {op: sub, from: [layer_norm_last_axis1, reduce1]}
+- reduce: {op: max, axes: [0], keepdims: false}
+- reshape: {shape: [4, 5, 1]}
+- elementwise: {op: erf}
+- permute: {dims: [2, 0, 1]}
+- reshape: {shape: [5, -1]}
+- elementwise: {op: max, from: [reshape1, reshape1]}
+- opaque: {op: Custom, shape: [3, 2]}""", (3, 4, 4), 2),
     ("mul-squeeze-excite", """\
 - mul:
     - []

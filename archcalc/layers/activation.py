@@ -68,9 +68,9 @@ HardSwish = activation("hard_swish", "x·relu6(x + 3) / 6 (MobileNet v3).",
                        aliases=("hswish", "hardswish", "hard_silu"))
 GELU = activation("gelu", "x·Φ(x), Φ the standard normal CDF (approximate: tanh for the tanh form).\n\n"
                           "The tanh form is 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as PyTorch's "
-                          "GELU(approximate='tanh').",
+                          "GELU(approximate='tanh').\nExample: ``gelu`` or ``gelu: {approximate: tanh}``.",
                   keys={"approximate": Key(choice("none", "tanh"), "none", "'none': exact (erf); 'tanh': the approximation")})
-Mish = activation("mish", "x·tanh(softplus(x)), softplus(x) = ln(1 + eˣ) (YOLOv4).")
+Mish = activation("mish", "x·tanh(softplus(x)), softplus(x) = ln(1 + eˣ) (YOLOv4).\n\nExample: ``mish``.")
 
 
 @register

@@ -1,13 +1,12 @@
 """The terminal report: a lecture-style per-layer table, totals and notes, drawn with rich.
 
-Colours only on a terminal; piped output is plain text (rich detects this), laid out wide enough
-that nothing is cut.
+Colours only on a terminal; piped output is plain text (rich detects this) and holds every column.
+On a terminal the table fits its width (:mod:`archcalc.render.layout`): never a cut number or name.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -16,17 +15,28 @@ from ..conventions import NEW
 from ..units import exact as exact_int
 from ..units import human
 from . import data
+from .columns import COLUMNS_BY_KEY, PER_CONFIG_KEYS, TABLE_KEYS, Formatter, shape_text
+from .layout import FitColumn, build, dropped_note, needed_width, terminal_width
+
+#: Wide enough that a pipe never wraps or cuts a line.
+PIPE_WIDTH = 100_000
 
 
-def make_console(file=None) -> Console:
-    console = Console(file=file, highlight=False, soft_wrap=False)
-    if not console.is_terminal:
-        console = Console(file=file, highlight=False, width=240, soft_wrap=False)
+def make_console(file=None, stderr: bool = False) -> Console:
+    """A console whose ``width`` is the terminal's (or COLUMNS); in a pipe, unlimited."""
+    import sys
+
+    stream = file or (sys.stderr if stderr else sys.stdout)
+    width = terminal_width(stream)
+    console = Console(file=file, stderr=stderr, highlight=False, soft_wrap=False, width=width or PIPE_WIDTH)
+    console.fit_width = width
     return console
 
 
 def show(console: Console, renderable) -> None:
-    """Print; in a pipe, without the trailing spaces that pad table cells."""
+    """Print, never narrower than what the table needs (the terminal wraps a line rather than rich
+    cutting a cell); in a pipe without the trailing spaces that pad table cells."""
+    console.width = max(console.width, needed_width(renderable))
     if console.is_terminal:
         console.print(renderable)
         return
@@ -36,108 +46,72 @@ def show(console: Console, renderable) -> None:
     console.file.write(text + "\n")
 
 
-class Formatter:
-    """Numbers as the table shows them: human units by default, exact on request."""
-
-    def __init__(self, exact: bool = False, binary: bool = False):
-        self.exact, self.binary = exact, binary
-
-    def count(self, value) -> str:
-        value = int(value)
-        if value == 0:
-            return "—"
-        return exact_int(value) if self.exact else human(value)
-
-    def bytes(self, value) -> str:
-        value = int(value)
-        return f"{value:,} B" if self.exact else human(value, self.binary, "B")
-
-
 def _hidden(row) -> bool:
     """Rows a lecture table leaves out: no parameters, no MACs, no new memory."""
     layer = row.layer
     return layer is not None and layer.storage != NEW and not np.any(row.params.trainable) and not np.any(row.macs)
 
 
-def _shape(shape, index) -> str:
-    return "×".join(str(int(d[index])) for d in shape)
-
-
-def summary_table(spec, analysis, totals, fmt: Formatter, all_layers: bool = False,
+def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: bool = False,
                   weights_only: bool = False) -> Group:
-    """The per-layer table. ``weights_only`` shows weights without biases in place of parameters,
-    as the lecture tables count them."""
+    """The per-layer table for a :class:`~archcalc.pipeline.ModelAnalysis`, fitted to ``width``
+    columns (None: everything). ``weights_only`` shows weights without biases in place of
+    parameters, as the lecture tables count them."""
+    analysis, totals = result.analysis, result.totals
     configs = analysis.configs
     multi = len(configs) > 1
-    count_key, count_title = ("weights", "Weights") if weights_only else ("trainable", "Params")
-    counts = [getattr(r.params, count_key) for r in analysis.rows]
-    same_params = all(np.all(c == c[0]) for c in counts)
-    setting = (f"input {'×'.join(map(str, configs[0].input_shape))}, batch {configs[0].batch}, "
-               if not multi else "") + analysis.dtype
-    title = f"[bold]{spec.title}[/bold] — {setting}"
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
-                  show_footer=True, footer_style="bold")
-    table.add_column("Layer", footer="Total", no_wrap=True)
-    table.add_column("Type", style="cyan", no_wrap=True)
-    table.add_column("Kernel", style="dim", no_wrap=True)
-    if not multi:
-        table.add_column("Input", style="dim", no_wrap=True)
-    per_config = [("Output", None), ("MACs", "macs"), ("Activations", "activations")]
-    if same_params:
-        table.add_column(count_title, justify="right",
-                         footer=fmt.count(totals["weights" if weights_only else "params"][0]))
-    for index, config in enumerate(configs):
-        suffix = f"\n{config.label}" if multi else ""
-        for title_, key in per_config:
-            footer = fmt.count(totals[key][index]) if key else ""
-            table.add_column(title_ + suffix, justify="right" if key else "left", footer=footer, no_wrap=True)
-        if not same_params:
-            table.add_column(count_title + suffix, justify="right",
-                             footer=fmt.count(totals["weights" if weights_only else "params"][index]))
-        table.add_column("RF" + suffix if multi else "RF", justify="right", no_wrap=True)
-    hidden = 0
-    for row, count in zip(analysis.rows, counts):
-        if not all_layers and _hidden(row):
-            hidden += 1
+    count_key = "weights" if weights_only else "params"
+    count_of = (lambda r: r.params.weights) if weights_only else (lambda r: r.params.trainable)
+    same_params = all(np.all(count_of(r) == count_of(r)[0]) for r in analysis.rows)
+    rows = [r for r in analysis.rows if all_layers or not _hidden(r)]
+    hidden = len(analysis.rows) - len(rows)
+    columns = []
+    for key in TABLE_KEYS:
+        key = count_key if key == "params" else key
+        spec = COLUMNS_BY_KEY[key]
+        per_config = key in PER_CONFIG_KEYS or (key == count_key and not same_params)
+        if key == "input_shape" and multi:
             continue
-        node = row.node
-        name = Text("  " * node.depth + node.name)
-        cells = [name, node.type_name, row.layer.describe() if row.layer else ""]
-        if not multi:
-            shapes = [_shape(shape, 0) for shape in row.input_shapes]
-            cells.append(" + ".join(shapes) if len(shapes) <= 2 else f"{len(shapes)} inputs")
-        if same_params:
-            cells.append(fmt.count(count[0]))
-        for index in range(len(configs)):
-            activations = fmt.count(row.activations[index])
-            if row.layer is not None and row.layer.storage != NEW:
-                activations = Text("in place" if row.layer.storage == "inplace" else "view", style="dim")
-            cells += [_shape(row.output_shape, index), fmt.count(row.macs[index]), activations]
-            if not same_params:
-                cells.append(fmt.count(count[index]))
-            cells.append(str(int(row.receptive_field()[index])))
-        table.add_row(*cells, style="dim" if row.layer is None else None)
+        for index in range(len(configs) if per_config else 1):
+            title = spec.title + (f"\n{configs[index].label}" if multi and per_config else "")
+            footer = "Total" if key == "name" else fmt.count(totals[key][index]) if key in (
+                count_key, "macs", "activations") else ""
+            column = FitColumn(title, [spec.cell(r, index, fmt) for r in rows], spec.priority + index / 100,
+                               justify="right" if spec.numeric else "left", footer=footer,
+                               style={"type": "cyan", "kernel": "dim", "input_shape": "dim"}.get(key),
+                               short=[spec.cell(r, index, fmt, True) for r in rows] if spec.shape else None,
+                               wraps=key == "name")
+            columns.append(column)
+    setting = (f"input {shape_text(configs[0].input_shape)}, batch {configs[0].batch}, " if not multi else "") \
+        + analysis.dtype
+    table, dropped = build(columns, width, title=f"[bold]{result.spec.title}[/bold] — {setting}", show_footer=True,
+                           row_styles=["dim" if r.layer is None else None for r in rows])
     parts = [table]
+    note = dropped_note(dropped, width)
+    if note is not None:
+        parts.append(note)
     if hidden:
-        parts.append(Text(f"  {hidden} layers without parameters, MACs or new memory (activations, dropout, "
-                          f"flatten) are hidden; --all-layers shows them.", style="dim"))
-    for index, config in enumerate(configs):
-        parts.append(_totals_block(spec, analysis, totals, fmt, index, multi))
+        parts.append(Text(f"  {hidden} row{'s' if hidden > 1 else ''} without parameters, MACs or new memory "
+                          f"hidden; --all-layers shows {'them' if hidden > 1 else 'it'}.", style="dim"))
+    for index in range(len(configs)):
+        parts.append(_totals_block(result, fmt, index, multi))
     return Group(*parts)
 
 
-def _totals_block(spec, analysis, totals, fmt, index, multi) -> Group:
-    t = {k: int(v[index]) for k, v in totals.items()}
+def _totals_block(result, fmt, index, multi) -> Group:
+    analysis = result.analysis
+    t = {k: int(v[index]) for k, v in result.totals.items()}
     config = analysis.configs[index]
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
+    grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
     grid.add_row("Parameters", f"{exact_int(t['params'])} trainable ({human(t['params'])}); "
                                f"{exact_int(t['weights'])} weights without biases"
                                + (f"; {exact_int(t['buffers'])} buffers (BN running stats)" if t["buffers"] else ""))
     grid.add_row("Multiply-adds", f"{exact_int(t['macs'])} MACs ({human(t['macs'])}) = {human(t['flops'])} FLOPs "
                                   f"(1 MAC = 2 FLOPs; conv and fc only)")
-    others = [k for k in t if k in ("window_reads", "elementwise", "adds", "multiplies", "normalization")]
+    others = [k for k in t if k in ("window_reads", "elementwise", "adds", "multiplies", "normalization",
+                                    "interpolation")]
     if others:
         grid.add_row("Other ops", ", ".join(f"{k.replace('_', ' ')} {human(t[k])}" for k in others))
     grid.add_row("Activations", f"{exact_int(t['activations'])} elements × {analysis.element_bytes} B = "
@@ -146,34 +120,64 @@ def _totals_block(spec, analysis, totals, fmt, index, multi) -> Group:
     grid.add_row("Inference peak", f"{fmt.bytes(t['peak_activation_bytes'])} held at once when each tensor "
                                    f"is freed after its last use")
     grid.add_row("Parameter memory", fmt.bytes(t["param_bytes"]) + f" ({analysis.dtype})")
-    for note in data.notes(analysis, totals, index):
+    for note in data.notes(result.findings(index)):
         grid.add_row("Note", note)
     header = Text(f"\nTotals for input {config.label}" if multi else "", style="bold")
     return Group(header, grid) if multi else grid
 
 
-def compare_table(names, totals_list, analyses, fmt: Formatter) -> Table:
-    """Models side by side; each figure with its ratio against the first model (“12× fewer”)."""
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-    table.add_column("", style="bold", no_wrap=True)
-    for i, name in enumerate(names):
-        table.add_column(name if not i else f"{name}\nvs {names[0]}", justify="right", no_wrap=True)
-    metrics = [
-        ("Parameters", "params", fmt.count), ("Weights (no biases)", "weights", fmt.count),
-        ("MACs", "macs", fmt.count), ("FLOPs", "flops", fmt.count),
-        ("Activations", "activations", fmt.count), ("Activation memory", "activation_bytes", fmt.bytes),
-        ("Inference peak", "peak_activation_bytes", fmt.bytes), ("Parameter memory", "param_bytes", fmt.bytes),
-    ]
-    rows = [(label, [int(t[key][0]) for t in totals_list], show) for label, key, show in metrics]
-    depth = [sum(1 for r in a.rows if r.layer is not None and r.layer.family in ("conv", "fc")) for a in analyses]
-    rows.append(("Layers with weights", depth, str))
-    for label, values, show in rows:
-        cells = [label, show(values[0])]
-        for value in values[1:]:
-            cells.append(Text.assemble(show(value), "  ", (f"{ratio(value, values[0]):>11}", "cyan")))
-        table.add_row(*cells)
-    table.add_row("Input", *(a.configs[0].label for a in analyses), style="dim")
-    return table
+COMPARE_METRICS = (("Parameters", "params", "count"), ("Weights (no biases)", "weights", "count"),
+                   ("MACs", "macs", "count"), ("FLOPs", "flops", "count"), ("Activations", "activations", "count"),
+                   ("Activation memory", "activation_bytes", "bytes"),
+                   ("Inference peak", "peak_activation_bytes", "bytes"),
+                   ("Parameter memory", "param_bytes", "bytes"))
+
+
+def compare_table(results, fmt: Formatter, width: int | None = None) -> Group:
+    """Models side by side; each figure with its ratio against the first model (“12× fewer”).
+    In a narrow terminal the ratio goes under its figure, then the models split into several
+    tables, each beside the first model; nothing is cut."""
+    rows = [(label, [r.total(key) for r in results], getattr(fmt, kind)) for label, key, kind in COMPARE_METRICS]
+    rows.append(("Layers with weights", [r.layers_with_weights() for r in results], str))
+    names = [r.spec.name for r in results]
+
+    def columns(models: list[int], stacked: bool) -> list[FitColumn]:
+        labels = FitColumn("", [label for label, _, _ in rows] + ["Input"], 1, style="bold")
+        result = [labels]
+        for i in models:
+            cells = []
+            for _, values, show_value in rows:
+                if i == 0:
+                    cells.append(show_value(values[0]))
+                elif stacked:
+                    cells.append(Text.assemble(show_value(values[i]), "\n", (ratio(values[i], values[0]), "cyan")))
+                else:
+                    cells.append(Text.assemble(show_value(values[i]), "  ",
+                                               (f"{ratio(values[i], values[0]):>11}", "cyan")))
+            cells.append(results[i].configs[0].label)
+            title = names[i] if not i else f"{names[i]}\nvs {names[0]}"
+            result.append(FitColumn(title, cells, 1, justify="right"))
+        return result
+
+    def fits(cols) -> bool:
+        return width is None or sum(c.width(False) for c in cols) + 3 * len(cols) - 1 <= width
+
+    everything = list(range(len(results)))
+    for stacked in (False, True):
+        if fits(columns(everything, stacked)):
+            return Group(build(columns(everything, stacked), width, row_styles=_compare_styles(rows))[0])
+    groups, current = [], [0]
+    for i in everything[1:]:
+        if len(current) > 1 and not fits(columns(current + [i], True)):
+            groups.append(current)
+            current = [0]
+        current.append(i)
+    groups.append(current)
+    return Group(*(build(columns(g, True), width, row_styles=_compare_styles(rows))[0] for g in groups))
+
+
+def _compare_styles(rows) -> list:
+    return [None] * len(rows) + ["dim"]
 
 
 def ratio(value: int, base: int) -> str:
@@ -187,3 +191,16 @@ def ratio(value: int, base: int) -> str:
     if high / low < 1.1:
         return f"{100 * (high - low) / low:.0f}% {word}" if (high - low) / low >= 0.005 else f"<1% {word}"
     return f"{high / low:.1f}× {word}"
+
+
+def list_table(entries: list[dict], width: int | None = None) -> Table:
+    """``archcalc list``: name, title, native input, parameters and MACs; titles wrap first."""
+    columns = [
+        FitColumn("Name", [e["name"] for e in entries], 1),
+        FitColumn("Title", [e["title"] for e in entries], 2, wraps=True),
+        FitColumn("Input", [shape_text(e["input"]) for e in entries], 3,
+                  short=[shape_text(e["input"], True) for e in entries]),
+        FitColumn("Params", [human(e["params"]) for e in entries], 1, justify="right"),
+        FitColumn("MACs", [human(e["macs"]) for e in entries], 1, justify="right"),
+    ]
+    return build(columns, width)[0]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from rich import box
 from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from ..units import human
+from .columns import shape_text as columns_shape_text
+from .layers import plural
+from .layout import FitColumn, build, dropped_note
 from ..verify import LayerCheck, Verification, shape_text
 
 OK, FAIL = "✓", "✗"
@@ -64,31 +65,43 @@ def record(result: Verification) -> dict:
     }
 
 
-def verify_table(result: Verification, title: str | None = None) -> Group:
-    """One row per layer — predicted against actual shape and MACs — then the verdict."""
-    table = Table(title=f"[bold]{title or result.model}[/bold]", box=box.SIMPLE_HEAD, header_style="bold",
-                  pad_edge=False)
-    table.add_column("Layer", no_wrap=True)
-    table.add_column("Type", style="cyan", no_wrap=True)
-    table.add_column("Predicted shape", no_wrap=True)
-    table.add_column("Actual shape", no_wrap=True)
-    table.add_column("Predicted MACs", justify="right", no_wrap=True)
-    table.add_column("Executed MACs", justify="right", no_wrap=True)
-    table.add_column("Params", justify="right", no_wrap=True)
-    table.add_column("", no_wrap=True)
-    for check in result.layers:
-        mark = Text(OK, style="green") if check.ok else Text(FAIL, style="bold red")
-        table.add_row(check.name, check.type_name, shape_text(check.predicted_shape), shape_text(check.actual_shape),
-                      _count(check.predicted_macs), _count(check.actual_macs), _count(check.actual_params), mark,
-                      style=None if check.ok else "red")
-    return Group(table, *verdict(result))
+def verify_table(result: Verification, title: str | None = None, width: int | None = None) -> Group:
+    """One row per layer — predicted against actual shape and MACs — then the verdict; fitted to
+    ``width`` columns like the summary table (numbers are never cut)."""
+    layers = result.layers
+    marks = [Text(OK, style="green") if c.ok else Text(FAIL, style="bold red") for c in layers]
+
+    def shapes(get, short):
+        return [short_shape(get(c)) if short else shape_text(get(c)) for c in layers]
+
+    columns = [
+        FitColumn("Layer", [c.name for c in layers], 1, wraps=True),
+        FitColumn("Type", [c.type_name for c in layers], 7, style="cyan"),
+        FitColumn("Predicted shape", shapes(lambda c: c.predicted_shape, False), 2,
+                  short=shapes(lambda c: c.predicted_shape, True)),
+        FitColumn("Actual shape", shapes(lambda c: c.actual_shape, False), 3,
+                  short=shapes(lambda c: c.actual_shape, True)),
+        FitColumn("Predicted MACs", [_count(c.predicted_macs) for c in layers], 4, justify="right"),
+        FitColumn("Executed MACs", [_count(c.actual_macs) for c in layers], 5, justify="right"),
+        FitColumn("Params", [_count(c.actual_params) for c in layers], 6, justify="right"),
+        FitColumn("", marks, 1),
+    ]
+    table, dropped = build(columns, width, title=f"[bold]{title or result.model}[/bold]",
+                           row_styles=[None if c.ok else "red" for c in layers])
+    note = dropped_note(dropped, width)
+    return Group(table, *([note] if note is not None else []), *verdict(result))
+
+
+def short_shape(shape) -> str:
+    return "—" if shape is None else columns_shape_text(shape, short=True)
 
 
 def verdict(result: Verification) -> list[Text]:
     """The verdict under the table: agreement (or each disagreement, located), then memory."""
     run = f"input {shape_text(result.input_shape)}, batch {result.batch}, seed {result.seed}, {result.seconds:.2f} s"
     if result.ok:
-        lines = [Text(f"{OK} all {len(result.layers)} layers agree with the engine: shapes, MACs and parameters "
+        lines = [Text(f"{OK} {'all ' if len(result.layers) > 1 else ''}{plural(len(result.layers), 'layer')} "
+                      f"{'agree' if len(result.layers) > 1 else 'agrees'} with the engine: shapes, MACs and parameters "
                       f"({result.executed_macs:,} MACs executed; {run})", style="bold green")]
     else:
         count = len(result.mismatches)
@@ -112,7 +125,7 @@ def model_line(result: Verification, name_width: int = 18) -> Text:
     (and the engine's estimate); the disagreeing layers follow, one per line."""
     count = len(result.mismatches)
     status = f"{OK} ok" if result.ok else f"{FAIL} {count} failed"
-    line = Text(f"{result.model:<{name_width}} {result.checked:>5} layers  ")
+    line = Text(f"{result.model:<{name_width}} {result.checked:>5} {'layer ' if result.checked == 1 else 'layers'}  ")
     line.append(f"{status:<10}", style="green" if result.ok else "bold red")
     line.append(f" {result.seconds:6.2f} s  peak {_bytes(result.peak_bytes)}"
                 f" (est. {_bytes(result.estimated_peak_bytes)})")
@@ -124,23 +137,27 @@ def model_line(result: Verification, name_width: int = 18) -> Text:
 def all_verdict(results: list[Verification], seconds: float) -> Text:
     failed = [r.model for r in results if not r.ok]
     if not failed:
-        return Text(f"{OK} {len(results)} models, {sum(r.checked for r in results)} layers: all agree "
+        return Text(f"{OK} {plural(len(results), 'model')}, {plural(sum(r.checked for r in results), 'layer')}: "
+                    f"{'all agree' if len(results) > 1 else 'agrees'} "
                     f"({seconds:.1f} s)", style="bold green")
     return Text(f"{FAIL} {len(failed)} of {len(results)} models disagree: {', '.join(failed)} ({seconds:.1f} s)",
                 style="bold red")
 
 
 class LayerProgress:
-    """A progress bar per model while its layers run — on a terminal (stderr) only; piped or
-    redirected, it prints nothing at all."""
+    """Progress while layers run — on a terminal (stderr) only; piped or redirected, it prints
+    nothing at all. With ``models`` (``verify --all``) a second bar counts the models: 12/75."""
 
-    def __init__(self, console: Console | None = None):
+    def __init__(self, console: Console | None = None, models: int | None = None):
         self.console = console or Console(stderr=True)
         self.progress = None
+        self.models_task = None
         if self.console.is_terminal:
             self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                      TimeElapsedColumn(), TextColumn("{task.fields[layer]}"),
                                      console=self.console, transient=True)
+            if models is not None:
+                self.models_task = self.progress.add_task("models", total=models, layer="")
 
     def __enter__(self) -> "LayerProgress":
         if self.progress is not None:
@@ -159,6 +176,8 @@ class LayerProgress:
             yield None
             return
         progress = self.progress
+        if self.models_task is not None:
+            progress.update(self.models_task, layer=model)
         task = progress.add_task(model, total=None, layer="")
 
         def on_layer(position, total, node):
@@ -168,3 +187,5 @@ class LayerProgress:
             yield on_layer
         finally:
             progress.remove_task(task)
+            if self.models_task is not None:
+                progress.advance(self.models_task)

@@ -300,13 +300,12 @@ def test_stochastic_depth_in_json_and_notes(model):
     from archcalc.render import data
 
     result = model("stochastic_depth_resnet110")
-    summary = data.summary(catalog()["stochastic_depth_resnet110"], result.analysis, result.totals_arrays)
+    summary = data.summary(result.result)
     assert summary["stochastic_depth"]["expected_layers"] == 82.5
     assert summary["stochastic_depth"]["macs"] == summary["totals"]["macs"]
     assert any(line.startswith("Stochastic depth: a training pass runs on average 82.5 of 110")
-               for line in data.notes(result.analysis, result.totals_arrays))
-    assert "stochastic_depth" not in data.summary(catalog()["resnet110"], model("resnet110").analysis,
-                                                  model("resnet110").totals_arrays)
+               for line in data.notes(result.result.findings()))
+    assert "stochastic_depth" not in data.summary(model("resnet110").result)
 
 
 def test_stochastic_depth_layer_is_free_at_inference(inline):

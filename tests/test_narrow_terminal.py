@@ -1,0 +1,95 @@
+"""Tables in a narrow terminal: low-priority columns go (one line says which), shapes are abbreviated,
+and no number or name is ever cut. Rendered through the CLI with COLUMNS fixing the width."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from archcalc.cli import main
+from archcalc.render.layout import FitColumn, fit, table_width
+from archcalc.zoo import catalog
+
+
+def run(*args, columns=None, **env):
+    if columns is not None:
+        env["COLUMNS"] = str(columns)
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def table_lines(output):
+    """The table's header and body rows: up to the first blank line after the rule."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "─" in line) - 1
+    end = next(i for i in range(start + 2, len(lines)) if not lines[i].strip())
+    return lines[start:end]
+
+
+@pytest.mark.parametrize("name", ["vgg16", "lenet5", "resnet50", "googlenet"])
+def test_summary_at_80_columns_keeps_the_counts_and_every_name(name):
+    out = run("summary", name, columns=80)
+    header = table_lines(out)[0]
+    for title in ("Layer", "Output", "Params", "MACs", "Activations"):
+        assert title in header
+    assert "…" not in out
+    assert all(len(line) <= 80 for line in table_lines(out)), out
+    rows = catalog()[name].graph().nodes
+    for node in rows:
+        if node.type_name in ("conv", "fc"):
+            assert re.search(rf"\b{re.escape(node.name)}\b", out), node.name
+
+
+def test_vgg16_at_80_columns_says_what_it_left_out():
+    out = run("summary", "vgg16", columns=80)
+    assert "RF, Type left out to fit 80 columns; COLUMNS=N or a pipe shows them." in out
+    assert "conv1_1 " in out and "conv1_2 " in out
+    assert "64×224²" in out                      # shapes abbreviated, exactly
+    full = run("summary", "vgg16")
+    assert "RF" in table_lines(full)[0] and "Type" in table_lines(full)[0] and "64×224×224" in full
+
+
+def test_forty_columns_cut_nothing():
+    out = run("summary", "resnet50", columns=40)
+    assert "…" not in out
+    assert "Params" in out and "MACs" in out
+    # long names wrap onto a second line instead of being cut: '  layer1' then '.0/conv1' under it
+    lines = table_lines(out)
+    first = next(i for i, line in enumerate(lines) if line.startswith("   layer1 "))
+    assert lines[first + 1].split()[0] == ".0/conv1"
+
+
+def test_compare_and_verify_at_80_columns():
+    out = run("compare", "alexnet", "googlenet", "vgg16", "resnet50", columns=80)
+    assert "…" not in out and all(len(line) <= 80 for line in out.splitlines())
+    assert "8.9× fewer" in out and "13.6× more" in out
+    out = run("verify", "vgg16", "--input", "3x32x32", columns=80)
+    assert "…" not in out
+    assert all(len(line) <= 80 for line in table_lines(out))
+    assert "Predicted MACs" in out and "Executed MACs" in out
+    # conv1_2 on 64×32×32: 32·32·64·64·9 MACs, printed in full
+    assert f"{32 * 32 * 64 * 64 * 9:,}" in out
+
+
+def test_columns_env_wins_and_term_dumb_does_not_force_80():
+    out = run("summary", "vgg16", columns=200, TERM="dumb")
+    assert "left out" not in out and "RF" in table_lines(out)[0]
+
+
+def test_list_at_80_columns():
+    out = run("list", columns=80)
+    assert "…" not in out and "138M" in out and "vgg16" in out
+
+
+def test_fit_drops_lowest_priority_first_and_never_a_cell():
+    columns = [FitColumn("Layer", ["a_long_layer_name"], 1, wraps=True), FitColumn("Params", ["1.79K"], 3),
+               FitColumn("Kernel", ["3×3 s1 p1"], 7), FitColumn("RF", ["404"], 9)]
+    layout = fit(columns, table_width([17, 6, 9]))
+    assert [c.title for c in layout.columns] == ["Layer", "Params", "Kernel"]
+    assert [c.title for c in layout.dropped] == ["RF"]
+    layout = fit(columns, 20)
+    assert [c.title for c in layout.columns] == ["Layer", "Params"] and layout.name_width >= 8
+    assert fit(columns, None).columns == columns
