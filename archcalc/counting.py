@@ -31,7 +31,8 @@ CALLS = ("module", "functional", "method", "operator")
 
 #: Calls that are not modules unless a spec says otherwise: joins are operators or torch functions.
 DEFAULT_CALL = {"add": "operator", "mul": "operator", "mean": "operator", "cat": "functional",
-                "flatten": "functional", "slice": "operator", "channel_pad": "functional"}
+                "flatten": "functional", "slice": "operator", "channel_pad": "functional",
+                "elementwise": "operator", "reduce": "method", "permute": "method", "reshape": "method"}
 
 #: The tool versions whose source the rules below were read from (and the oracle tests ran).
 TOOL_VERSIONS = {
@@ -101,9 +102,11 @@ def _part(label, per="batch", **terms) -> tuple:
 
 NOTHING: tuple = ()
 
-#: Ops without cost in every tool below: views, copies, concatenation, padding, dropout at inference.
+#: Ops without cost in every tool below: views, copies, concatenation, padding, dropout at inference;
+#: and tensor arithmetic and reductions written as operators or methods (x * y, x.mean(dims)), which
+#: no tool hooks.
 FREE_OPS = ("flatten", "dropout", "identity", "pad", "channel_pad", "cat", "slice", "channel_shuffle",
-            "stochastic_depth")
+            "stochastic_depth", "permute", "reshape", "elementwise", "reduce")
 
 
 def _free(table: dict) -> dict:

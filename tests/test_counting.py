@@ -355,3 +355,10 @@ def test_the_docs_table_is_what_archcalc_prints():
     # the figures the tools print for ResNet-50 at 224 (measured; tests/test_counting_oracle.py re-measures)
     for figure in ("4,089,238,376", "4,111,512,576", "4,089,185,256", "4,132,436,968", "4,133,742,592"):
         assert figure in table
+
+
+def test_every_layer_type_states_what_counting_tools_see():
+    from archcalc.layers.base import REGISTRY
+
+    missing = [name for name, cls in REGISTRY.items() if not hasattr(cls, "counted")]
+    assert not missing, f"layer types without a counted() method: {missing}"

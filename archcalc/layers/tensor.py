@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from ..conventions import VIEW
 from .norm import LayerNorm
 from .base import (Key, Layer, ParamCounts, _show, boolean, choice, elements, optional, positive_int, product,
@@ -72,6 +73,10 @@ class Permute(Layer):
         (x,) = inputs
         return np.ascontiguousarray(x.transpose(0, *(d + 1 for d in self.dims))), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): x.permute, a view."""
+        return counted("permute", "shape")
+
 
 @register
 class Reshape(Layer):
@@ -112,6 +117,10 @@ class Reshape(Layer):
     def forward(self, inputs, params):
         (x,) = inputs
         return x.reshape(x.shape[0], *self.shape), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): x.reshape, a view."""
+        return counted("reshape", "shape")
 
 
 @register
@@ -157,6 +166,11 @@ class LastAxisLinear(Layer):
         (x,) = inputs
         y, macs = kernels.linear(x.reshape(-1, x.shape[-1]), params["weight"], params.get("bias"))
         return y.reshape(*x.shape[:-1], self.out), macs
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.Linear on every position; one bias add per output."""
+        return counted("linear", "fc", macs=self.macs(inputs, output),
+                       bias_adds=elements(output) if self.bias else 0)
 
 
 @register
@@ -281,6 +295,10 @@ class Elementwise(Layer):
             return function(inputs[0], operand).astype(FLOAT, copy=False), 0
         return function(inputs[0]).astype(FLOAT, copy=False), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): tensor arithmetic, written as operators."""
+        return counted("elementwise", "activation")
+
 
 
 @register
@@ -327,6 +345,10 @@ class Reduce(Layer):
         axes = tuple(a + 1 for a in self.axes)
         return function(inputs[0], axis=axes, keepdims=self.keepdims).astype(FLOAT, copy=False), 0
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a tensor method such as x.mean(dims)."""
+        return counted("reduce", "pool")
+
 
 @register
 class Opaque(Layer):
@@ -355,3 +377,7 @@ class Opaque(Layer):
 
     def forward(self, inputs, params):
         return np.zeros((inputs[0].shape[0], *self.shape), dtype=FLOAT), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): an op no convention has a rule for (an error there)."""
+        return counted("opaque", "other")
