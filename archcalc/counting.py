@@ -45,6 +45,12 @@ TOOL_VERSIONS = {
 }
 
 
+#: Shipped specs on which tests/test_counting_oracle.py runs every tool and matches every figure exactly.
+#: Other specs apply the same rules; a layer whose reference call is not recorded in its spec (``call:``)
+#: is the one way a figure can differ from the tool's.
+VERIFIED_ON = ("resnet50", "vgg16_bn", "mobilenet_v2", "googlenet_torchvision", "densenet121")
+
+
 @dataclass(frozen=True)
 class Counted:
     """What a counting tool can observe of one layer: its PyTorch op and named per-sample terms.
@@ -324,6 +330,7 @@ class Result:
     extras: dict           # name → int (torchinfo's memory lines, in bytes)
     macs: int              # plain MACs (archcalc's count) for the difference column
     per_row: list = field(default_factory=list)   # each row's share of ops (the input row first: 0)
+    model: str | None = None                      # the graph's name
 
     def as_json(self) -> dict:
         result = {"name": self.convention.name, "figure": self.convention.figure, "ops": self.ops,
@@ -401,7 +408,7 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Res
         extras["estimated_total_size"] = (extras["input_size"] + extras["forward_backward_pass_size"]
                                           + extras["params_size"])
     ops = sum(parts.values()) if convention.has_ops else None
-    return Result(convention, ops, params, parts, extras, int(totals["macs"][index]), per_row)
+    return Result(convention, ops, params, parts, extras, int(totals["macs"][index]), per_row, analysis.graph.name)
 
 
 def apply_all(names, analysis, totals, index: int = 0) -> list[Result]:

@@ -118,3 +118,7 @@ def test_torchvision_convention_is_the_parameter_sum_and_conv_fc_macs(case):
     assert result.params == sum(p.numel() for p in net.parameters())
     by_operator = measured(case, "fvcore")["by_operator"]
     assert result.ops * x.shape[0] == by_operator["conv"] + by_operator["linear"]
+
+
+def test_the_specs_said_to_be_checked_are_the_ones_checked():
+    assert set(counting.VERIFIED_ON) == {spec for spec, _, _ in CASES.values()}
