@@ -48,7 +48,7 @@ TOOL_VERSIONS = {
 #: Shipped specs on which tests/test_counting_oracle.py runs every tool and matches every figure exactly.
 #: Other specs apply the same rules; a layer whose reference call is not recorded in its spec (``call:``)
 #: is the one way a figure can differ from the tool's.
-VERIFIED_ON = ("resnet50", "vgg16_bn", "mobilenet_v2", "googlenet_torchvision", "densenet121")
+VERIFIED_ON = ("resnet50", "vgg16_bn", "mobilenet_v2", "googlenet_torchvision", "densenet121", "shufflenet_v2_x1_0")
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ CASES = {
     "mobilenet_v2": ("mobilenet_v2", {}, 1),
     "googlenet": ("googlenet_torchvision", {"aux": True}, 1),   # aux heads present, not run in eval
     "densenet121": ("densenet121", {}, 1),
+    "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", {}, 1),      # x.chunk, a view shuffle, x.mean([2, 3])
 }
 TOOLS = {"torchinfo": "torchinfo", "fvcore": "fvcore.nn", "ptflops": "ptflops", "ptflops-pytorch": "ptflops",
          "thop": "thop"}

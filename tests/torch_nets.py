@@ -296,10 +296,66 @@ def densenet121():
     return DenseNet()
 
 
+# ---- ShuffleNetV2 1.0× (torchvision/models/shufflenetv2.py): chunk, cat, a view-transpose shuffle, x.mean ----
+def channel_shuffle(x, groups):
+    n, c, h, w = x.size()
+    x = x.view(n, groups, c // groups, h, w).transpose(1, 2).contiguous()
+    return x.view(n, c, h, w)
+
+
+class ShuffleUnit(nn.Module):
+    def __init__(self, inp, oup, stride):
+        super().__init__()
+        self.stride = stride
+        half = oup // 2
+        if stride > 1:
+            self.branch1 = nn.Sequential(
+                nn.Conv2d(inp, inp, 3, stride, 1, groups=inp, bias=False), nn.BatchNorm2d(inp),
+                nn.Conv2d(inp, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
+        else:
+            self.branch1 = nn.Sequential()
+        branch_in = inp if stride > 1 else half
+        self.branch2 = nn.Sequential(
+            nn.Conv2d(branch_in, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True),
+            nn.Conv2d(half, half, 3, stride, 1, groups=half, bias=False), nn.BatchNorm2d(half),
+            nn.Conv2d(half, half, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(inplace=True))
+
+    def forward(self, x):
+        if self.stride == 1:
+            x1, x2 = x.chunk(2, dim=1)
+            out = torch.cat((x1, self.branch2(x2)), dim=1)
+        else:
+            out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+        return channel_shuffle(out, 2)
+
+
+class ShuffleNetV2(nn.Module):
+    def __init__(self, repeats=(4, 8, 4), widths=(24, 116, 232, 464, 1024), num_classes=1000):
+        super().__init__()
+        self.conv1 = nn.Sequential(nn.Conv2d(3, widths[0], 3, 2, 1, bias=False), nn.BatchNorm2d(widths[0]),
+                                   nn.ReLU(inplace=True))
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        channels, stages = widths[0], []
+        for count, width in zip(repeats, widths[1:4]):
+            units = [ShuffleUnit(channels, width, 2)] + [ShuffleUnit(width, width, 1) for _ in range(count - 1)]
+            stages.append(nn.Sequential(*units))
+            channels = width
+        self.stage2, self.stage3, self.stage4 = stages
+        self.conv5 = nn.Sequential(nn.Conv2d(channels, widths[-1], 1, bias=False), nn.BatchNorm2d(widths[-1]),
+                                   nn.ReLU(inplace=True))
+        self.fc = nn.Linear(widths[-1], num_classes)
+
+    def forward(self, x):
+        x = self.maxpool(self.conv1(x))
+        x = self.conv5(self.stage4(self.stage3(self.stage2(x))))
+        return self.fc(x.mean([2, 3]))
+
+
 NETWORKS = {
     "resnet50": resnet50,
     "vgg16_bn": lambda: VGG("vgg16", batch_norm=True),
     "mobilenet_v2": MobileNetV2,
     "googlenet": GoogLeNet,
     "densenet121": densenet121,
+    "shufflenet_v2_x1_0": ShuffleNetV2,
 }
