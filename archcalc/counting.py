@@ -90,7 +90,7 @@ class Convention:
     rules: dict
     #: The headline figure's name in the tool's output.
     figure: str = "ops"
-    #: Parameters: "all" (every parameter), "ran" (only layers that run), "with_buffers" (Keras).
+    #: Parameters: "all" (every parameter) or "with_buffers" (Keras: trainable + non-trainable).
     params: str = "all"
     #: Units of the headline figure as the tool prints it, for the breakdown ("1e9 MACs, 3 decimals").
     display: str = ""
@@ -340,20 +340,25 @@ class Result:
         return result
 
 
-def row_terms(row) -> dict:
-    """Every term of one row, per sample (shapes are per sample): the layer's own and the generic ones."""
-    layer = row.layer
-    facts = layer.counted(row.input_shapes, row.output_shape)
-    from .layers.base import elements   # here: the layer modules import this one
+def row_terms(row, element_bytes: int) -> tuple[Counted, dict]:
+    """What a tool can observe of one row: the layer's op and every term, per sample — the layer's
+    own terms and the generic ones (elements in and out, parameters, output bytes)."""
+    from .layers.base import elements   # imported here: the layer modules import this module
+
+    facts = row.layer.counted(row.input_shapes, row.output_shape)
+    output_bytes = elements(row.output_shape) * element_bytes
     terms = {"input_elements": sum(elements(s) for s in row.input_shapes),
              "output_elements": elements(row.output_shape),
-             "params": row.params.trainable}
+             "params": row.params.trainable,
+             "output_bytes": output_bytes,
+             # torchinfo keeps only the outputs of modules that hold parameters
+             "parameterised_output_bytes": output_bytes if np.any(row.params.trainable) else 0}
     terms.update(facts.terms)
     return facts, terms
 
 
 def call_of(node, op: str) -> str:
-    return getattr(node, "call", None) or DEFAULT_CALL.get(op, "module")
+    return node.call or DEFAULT_CALL.get(op, "module")
 
 
 def rule_for(convention_rules: dict, op: str, call: str, convention: Convention, node):
@@ -364,47 +369,48 @@ def rule_for(convention_rules: dict, op: str, call: str, convention: Convention,
                                 f"(layer '{node.name}')")
 
 
+def part_value(part: Part, terms: dict, index: int, batch: int) -> int:
+    """Σ coefficient × term for configuration ``index``, over the batch unless counted per image."""
+    total = 0
+    for term, coefficient in part.terms.items():
+        values = np.asarray(terms[term]).reshape(-1)
+        total += coefficient * int(values[index % values.size])
+    return total if part.per == "image" else total * batch
+
+
 def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Result:
     """The convention's figure for configuration ``index`` of ``analysis``, with its parts.
 
-    Layers that do not run (train-only branches in eval mode) are left out of operations, and of
-    the parameter count of tools that only see layers that ran.
+    Layers that do not run (train-only branches in eval mode) are left out of the operations and of
+    torchinfo's "Params size", which only sees modules that ran.
     """
     batch = int(analysis.configs[index].batch)
-    element_bytes = analysis.element_bytes
     parts: dict = {}
     extras: dict = {name: 0 for name in convention.extras}
     ran_params = 0
     per_row = [0] * len(analysis.rows)
     for position, row in enumerate(analysis.rows[1:], start=1):
-        runs = not (row.node.train_only and analysis.mode == "eval")
-        if not runs:
+        if row.node.train_only and analysis.mode == "eval":
             continue
         ran_params += int(row.params.trainable[index])
         if not convention.has_ops:
             continue
-        facts, terms = row_terms(row)
-        terms["output_bytes"] = terms["output_elements"] * element_bytes
-        terms["parameterised_output_bytes"] = terms["output_bytes"] if np.any(terms["params"]) else 0
+        facts, terms = row_terms(row, analysis.element_bytes)
         call = call_of(row.node, facts.op)
-        for target, rules in ((None, convention.rules), *convention.extras.items()):
-            found = rule_for(rules, facts.op, call, convention, row.node) if target is None else \
-                rules.get((facts.op, call), rules.get(facts.op, NOTHING))
-            for part in found:
-                value = sum(coefficient * int(np.asarray(terms[term]).reshape(-1)[index % np.size(terms[term])])
-                            for term, coefficient in part.terms.items())
-                value *= 1 if part.per == "image" else batch
-                if target is None:
-                    parts[part.label] = parts.get(part.label, 0) + value
-                    per_row[position] += value
-                else:
-                    extras[target] += value
-    params = {"all": int(totals["params"][index]), "ran": ran_params,
-              "with_buffers": int(totals["params"][index] + totals["buffers"][index])}[convention.params]
+        for part in rule_for(convention.rules, facts.op, call, convention, row.node):
+            value = part_value(part, terms, index, batch)
+            parts[part.label] = parts.get(part.label, 0) + value
+            per_row[position] += value
+        for name, rules in convention.extras.items():
+            for part in rules.get((facts.op, call), rules.get(facts.op, NOTHING)):
+                extras[name] += part_value(part, terms, index, batch)
+    params = int(totals["params"][index])
+    if convention.params == "with_buffers":
+        params += int(totals["buffers"][index])
     if convention.memory_lines:
-        input_bytes = int(np.prod(analysis.configs[index].input_shape)) * batch * element_bytes
+        input_bytes = int(np.prod(analysis.configs[index].input_shape)) * batch * analysis.element_bytes
         extras["input_size"] = input_bytes + TORCH_STORAGE_OVERHEAD
-        extras["params_size"] = ran_params * element_bytes   # "Params size": modules that ran
+        extras["params_size"] = ran_params * analysis.element_bytes   # "Params size": modules that ran
         extras["estimated_total_size"] = (extras["input_size"] + extras["forward_backward_pass_size"]
                                           + extras["params_size"])
     ops = sum(parts.values()) if convention.has_ops else None
