@@ -21,12 +21,15 @@ or a warning under ``--strict``); 2 a spec is invalid or the command was misused
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ArchcalcError, Location, Problem, did_you_mean
+from .errors import MAX_REPORTED_ERRORS, ArchcalcError, Location, Problem, did_you_mean, each_error
 from .onnx_import import is_onnx_path, load_onnx_spec
 from .pipeline import analyse_spec
 from .spec import load_specs
@@ -301,7 +304,11 @@ def analyse_model(spec) -> ModelResult:
         expectations = expectations_of(spec)
         analysed = analyse_spec(spec)
     except ArchcalcError as error:
-        result.problems.append(Problem.from_error(error.located(result.location)))
+        errors = each_error(error.located(result.location))
+        result.problems += [Problem.from_error(e) for e in errors[:MAX_REPORTED_ERRORS]]
+        if len(errors) > MAX_REPORTED_ERRORS:
+            result.problems.append(Problem(errors[0].code, f"… and {len(errors) - MAX_REPORTED_ERRORS} more errors "
+                                                           f"in {result.name}", result.location))
         return result
     result.problems += [Problem.from_error(w) for w in analysed.graph.warnings]
     result.totals = {k: int(v[0]) for k, v in analysed.totals.items()}
@@ -388,15 +395,18 @@ def baseline_key(result: ModelResult) -> str:
 def read_baseline(path: str | Path) -> dict:
     path = Path(path)
     where = Location(str(path), 1, 1)
-    if not path.is_file():
-        raise ArchcalcError("E104", f"baseline {path} does not exist; create it with --update-baseline", where)
     try:
+        if not path.is_file():
+            raise ArchcalcError("E104", f"baseline {path} does not exist; create it with --update-baseline", where)
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise ArchcalcError("E104", f"cannot read baseline {path}: {error}", where) from None
     except json.JSONDecodeError as error:
         raise ArchcalcError("E101", f"baseline is not valid JSON: {error.msg}",
                             Location(str(path), error.lineno, error.colno)) from None
+    except RecursionError:
+        raise ArchcalcError("E106", "baseline is nested too deeply to be one written by --update-baseline",
+                            where) from None
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
         raise ArchcalcError("E203", "baseline must be an object with 'models' (written by --update-baseline)", where)
     for key, entry in data["models"].items():
@@ -416,7 +426,45 @@ def write_baseline(path: str | Path, models: dict) -> None:
         entries.append(f"  {line(key)}: {{\n   \"totals\": {line(facts.get('totals', {}))},\n"
                        f"   \"output\": {line(facts.get('output'))},\n   \"layers\": {{\n{layers}\n   }}\n  }}")
     text = f"{{\n \"archcalc_baseline\": {BASELINE_VERSION},\n \"models\": {{\n" + ",\n".join(entries) + "\n }\n}\n"
-    Path(path).write_text(text, encoding="utf-8")
+    write_atomically(Path(path), text)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as error:
+        raise ArchcalcError("E104", f"cannot read {path}: {error.strerror or error}", Location(str(path), 1, 1)) \
+            from None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: a temporary file in the same directory, flushed
+    to disk, then renamed over the old one. On any failure (a full disk, a read-only or missing
+    directory) the old file is untouched and the error is a located E104."""
+    where = Location(str(path), 1, 1)
+    directory = path.parent if str(path.parent) else Path(".")
+    temporary = None
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as error:
+        raise ArchcalcError("E104", f"cannot write baseline {path}: {error.strerror or error}; "
+                                    f"the previous baseline is unchanged", where) from None
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
 MAX_LAYER_DRIFTS = 10
@@ -502,22 +550,61 @@ class Report:
         return 0
 
 
+def _walk_specs(root: Path, problems: list) -> list[Path]:
+    """Spec files under ``root``, recursively. Everything that cannot be followed is a located
+    E104 — a dangling or looping ``*.yaml`` symlink, an unreadable directory — never skipped in
+    silence (a CI gate that skips a file it cannot read would say "ok")."""
+    found = []
+
+    def unreadable(error: OSError) -> None:
+        where = error.filename or root
+        problems.append(Problem("E104", f"cannot read directory {where}: {error.strerror or error}",
+                                Location(str(where), 1, 1)))
+
+    for directory, subdirectories, names in os.walk(root, onerror=unreadable):
+        subdirectories.sort()
+        for name in sorted(names):
+            path = Path(directory) / name
+            if path.suffix not in SPEC_SUFFIXES:
+                continue
+            try:
+                path.stat()
+            except OSError as error:
+                reason = "a symlink loop" if error.errno == errno.ELOOP else \
+                    "a dangling symlink" if path.is_symlink() else error.strerror or str(error)
+                problems.append(Problem("E104", f"cannot read {path}: {reason}", Location(str(path), 1, 1)))
+                continue
+            if path.is_file():
+                found.append(path)
+    return found
+
+
 def collect_files(paths) -> tuple[list[str], list[Problem]]:
     """Files named or found under directories (recursively, *.yaml and *.yml), in order, once each."""
     files, problems, seen = [], [], set()
     for text in paths:
         path = Path(text)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
-            if not found:
-                problems.append(Problem("E104", f"{path} holds no *.yaml or *.yml files", Location(str(path), 1, 1)))
-        elif path.exists() or path.is_symlink():
+        where = Location(str(path), 1, 1)
+        try:
+            is_dir, exists = path.is_dir(), path.exists() or path.is_symlink()
+        except OSError as error:
+            problems.append(Problem("E104", f"cannot read {path}: {error.strerror or error}", where))
+            continue
+        if is_dir:
+            before = len(problems)
+            found = _walk_specs(path, problems)
+            if not found and len(problems) == before:
+                problems.append(Problem("E104", f"{path} holds no *.yaml or *.yml files", where))
+        elif exists:
             found = [path]
         else:
-            problems.append(Problem("E104", f"no such file or directory: {path}", Location(str(path), 1, 1)))
+            problems.append(Problem("E104", f"no such file or directory: {path}", where))
             continue
         for file in found:
-            key = str(file.resolve()) if file.exists() else str(file)
+            try:
+                key = str(file.resolve()) if file.exists() else str(file)
+            except OSError:
+                key = str(file)
             if key not in seen:
                 seen.add(key)
                 files.append(str(file))
@@ -575,7 +662,7 @@ def _update_baseline(report: Report, path: str) -> None:
     """Refresh the entries of the models analysed now and drop models gone from the checked files;
     keep every other entry (other files, and models that failed to analyse this time)."""
     try:
-        models = read_baseline(path) if Path(path).exists() else {}
+        models = read_baseline(path) if _exists(Path(path)) else {}
     except ArchcalcError as error:
         report.file_problems.append(Problem.from_error(error))
         return
@@ -586,5 +673,9 @@ def _update_baseline(report: Report, path: str) -> None:
     for key, result in present.items():
         if result.analysed:
             models[key] = result.facts()
-    write_baseline(path, models)
+    try:
+        write_baseline(path, models)
+    except ArchcalcError as error:
+        report.file_problems.append(Problem.from_error(error))
+        return
     report.baseline_written = str(path)

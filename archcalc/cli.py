@@ -190,17 +190,16 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, co
     elif fmt == "markdown":
         _echo(counted.summary_markdown(formats.to_markdown(result, binary), result.analysis, tools, depth))
     else:
-        from .render.table import Formatter, make_console, show, summary_table
+        from .render.table import Formatter, fit_width, show, summary_table
 
         for warning in result.graph.warnings:
             click.echo(str(warning), err=True)
         formatter = Formatter(exact, binary)
-        console = make_console()
         if depth:
-            show(console, counted.depth_report(result.spec, result.analysis, result.totals, formatter, depth))
+            counted.print_rich(counted.depth_report(result.spec, result.analysis, result.totals, formatter, depth))
         else:
-            show(console, summary_table(result, formatter, console.fit_width, all_layers, weights_only))
-        show(console, counted.extra_totals(result.analysis, tools))
+            show(summary_table(result, formatter, fit_width(), all_layers, weights_only))
+        counted.print_rich(counted.extra_totals(result.analysis, tools))
 
 
 def counting_results(names, result, index=0):
@@ -240,16 +239,15 @@ def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
     elif fmt == "markdown":
         _echo(formats.compare_markdown(results))
     else:
-        from .render.table import Formatter, compare_table, make_console, show
+        from .render.table import Formatter, compare_table, fit_width, show
 
-        console = make_console()
         formatter = Formatter(exact, binary)
-        show(console, compare_table(results, formatter, console.fit_width))
+        show(compare_table(results, formatter, fit_width()))
         for r, found in zip(results, tools):
             if found:
-                show(console, counted.conventions_table(r.spec.name, found))
+                counted.print_rich(counted.conventions_table(r.spec.name, found))
             if depth:
-                show(console, counted.depth_report(r.spec, r.analysis, r.totals, formatter, depth))
+                counted.print_rich(counted.depth_report(r.spec, r.analysis, r.totals, formatter, depth))
 
 
 @main.command(name="conventions")
@@ -272,10 +270,9 @@ def list_models(fmt):
     if fmt == "json":
         _echo(formats.to_json(entries))
         return
-    from .render.table import list_table, make_console, show
+    from .render.table import fit_width, list_table, show
 
-    console = make_console()
-    show(console, list_table(entries, console.fit_width))
+    show(list_table(entries, fit_width()))
 
 
 @main.command()
@@ -303,7 +300,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     from .engine import Config
     from .render import formats
     from .render import verify as report
-    from .render.table import make_console, show
+    from .render.table import fit_width, make_console, show
     from .spec import parse_shape
     from .verify import available_memory
     from .verify import verify as run
@@ -337,7 +334,7 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     else:
         for warning in graph.warnings:
             click.echo(str(warning), err=True)
-        show(console, report.verify_table(results[0], titles[0], console.fit_width))
+        show(report.verify_table(results[0], titles[0], fit_width()))
     ctx.exit(0 if all(r.ok for r in results) else 1)
 
 
@@ -400,14 +397,6 @@ def schema():
 
 # ---- pictures: diagram, plot, report ----
 
-def _unpacked(*args, **kwargs):
-    """(spec, analysis, totals) of :func:`archcalc.pipeline.analyse`."""
-    from .pipeline import analyse
-
-    result = analyse(*args, **kwargs)
-    return result.spec, result.analysis, result.totals
-
-
 def _write(output, content) -> None:
     """Text or bytes to the file ``output``, or to standard output."""
     if output is None:
@@ -442,10 +431,11 @@ def _format_from(output, fmt, choices, default):
 @click.option("--all-layers", is_flag=True, help="Draw in-place activations and views as nodes of their own.")
 def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
     """Draw MODEL: layers as nodes, tensor shapes on the edges, blocks as clusters."""
+    from .pipeline import analyse
     from .render import diagram as drawing
 
-    spec, analysis, _ = _unpacked(model, _parse_inputs(input_shape), (1,), "fp32", _parse_sets(sets))
-    picture = drawing.build(spec, analysis, depth, all_layers)
+    result = analyse(model, _parse_inputs(input_shape), (1,), "fp32", _parse_sets(sets))
+    picture = drawing.build(result.spec, result.analysis, depth, all_layers)
     fmt = _format_from(output, fmt, ("dot", "mermaid", "svg", "png"), "dot")
     if fmt == "mermaid":
         _write(output, drawing.to_mermaid(picture))
@@ -496,6 +486,7 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
     """Charts: accuracy against multiply-adds for MODELS (bubble area = parameters), per-layer bars
     (--per-layer) or cost against input size (--sweep). Needs matplotlib: pip install 'archcalc[plot]'.
     """
+    from .pipeline import analyse
     from .render import plot as charts
     from .zoo import catalog
 
@@ -508,12 +499,12 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
         if per_layer and sweep or len(models) != 1 or zoo:
             raise ArchcalcError("E504", "--per-layer and --sweep each take exactly one MODEL")
         if sweep:
-            spec, analysis, totals = _unpacked(models[0], _parse_sweep(sweep), batches, dtype, _parse_sets(sets))
-            native = spec.input_shape()
-            figure = charts.sweep_chart(spec, analysis, totals, native[1] if len(native) > 1 else None)
+            result = analyse(models[0], _parse_sweep(sweep), batches, dtype.lower(), _parse_sets(sets))
+            native = result.spec.input_shape()
+            figure = charts.sweep_chart(result.spec, result.analysis, result.totals, native)
         else:
-            spec, analysis, _ = _unpacked(models[0], _parse_inputs(input_shape), batches, dtype, _parse_sets(sets))
-            figure = charts.per_layer_chart(spec, analysis)
+            result = analyse(models[0], _parse_inputs(input_shape), batches, dtype.lower(), _parse_sets(sets))
+            figure = charts.per_layer_chart(result.spec, result.analysis)
         charts.save(figure, output)
         return
     if zoo == bool(models):
@@ -521,11 +512,12 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
     names = [name for name, spec in catalog().items() if spec.accuracy is not None] if zoo else list(models)
     points = []
     for name in names:
-        spec, _, totals = _unpacked(name)
+        result = analyse(name)
+        spec = result.spec
         if spec.accuracy is None:
             click.echo(f"{name}: no reported accuracy in its spec, so it is left off the chart", err=True)
             continue
-        points.append(charts.ComplexityPoint(spec.name, int(totals["macs"][0]), int(totals["params"][0]),
+        points.append(charts.ComplexityPoint(spec.name, result.total("macs"), result.total("params"),
                                              spec.accuracy.top1, spec.accuracy.source))
     if not points:
         raise ArchcalcError("E504", "none of the models has a reported accuracy to plot (see docs/pictures.md)")
@@ -548,12 +540,11 @@ def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_
 
     The page works offline: styles, script and pictures are inline and it makes no network request.
     """
+    from .pipeline import analyse
     from .render import diagram as drawing
     from .render import report as page
 
-    from .pipeline import analyse
-
-    result = analyse(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype, _parse_sets(sets))
+    result = analyse(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype.lower(), _parse_sets(sets))
     spec, analysis = result.spec, result.analysis
     diagram_svg, diagram_missing = None, "Diagram left out (--no-diagram)."
     if not no_diagram:
@@ -599,6 +590,9 @@ def import_model(path, output, input_shape, allow_unsupported, torch_factory):
     for op_type, node, reason in imported.unsupported:
         click.echo(f"{path or torch_factory}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
     if output:
-        Path(output).write_text(imported.text, encoding="utf-8")
+        try:
+            Path(output).write_text(imported.text, encoding="utf-8")
+        except OSError as error:
+            raise ArchcalcError("E104", f"cannot write {output}: {error.strerror or error}") from None
     else:
         click.echo(imported.text, nl=False)

@@ -9,7 +9,9 @@
 - MACs: multiply-accumulates of convolution and fully connected layers only. One fused
   multiply-add is one MAC. torchvision's published "GFLOPS" and the lectures' "ops" are MACs.
 - FLOPs: ``FLOPS_PER_MAC`` × MACs. Everything else (pooling window reads, activations, adds,
-  normalisation) is counted separately under its own label and never mixed into MACs.
+  normalisation) is counted separately under its own label and never mixed into MACs; each layer
+  class declares the labels it produces (``other_op_labels``), and
+  :func:`archcalc.layers.base.other_op_labels` collects them.
 - activations: elements a layer newly allocates for its output; the input is a row too. In-place
   element-wise layers and views allocate nothing. Bytes = elements × dtype size.
 - MACs, other ops and activations are for the whole batch; params do not depend on the batch.
@@ -31,17 +33,6 @@ DTYPE_BYTES: dict[str, int] = {
 NEW = "new"          # a freshly allocated tensor: counts as activations
 IN_PLACE = "inplace"  # overwrites its input (ReLU(inplace=True), dropout at inference)
 VIEW = "view"        # a different view of the same memory (flatten, identity)
-
-#: Labels of the operation counts kept apart from MACs, with what each counts.
-OTHER_OPS: dict[str, str] = {
-    "window_reads": "pooling: output elements × window size (the lectures' pool 'flop')",
-    "elementwise": "activation functions and layer scale, one per output element",
-    "adds": "element-wise additions of joined branches (inputs − 1 per output element)",
-    "multiplies": "element-wise (channel-wise) multiplications of joined branches",
-    "normalization": "normalisation arithmetic at inference: batch norm 2, LRN its window size, "
-                     "layer/group/instance norm 5 (+2 affine) per element",
-}
-
 
 def dtype_bytes(name: str) -> int:
     try:

@@ -112,7 +112,7 @@ NOTHING: tuple = ()
 #: and tensor arithmetic and reductions written as operators or methods (x * y, x.mean(dims)), which
 #: no tool hooks.
 FREE_OPS = ("flatten", "dropout", "identity", "pad", "channel_pad", "cat", "slice", "channel_shuffle",
-            "stochastic_depth", "permute", "reshape", "elementwise", "reduce")
+            "stochastic_depth", "permute", "reshape", "elementwise", "reduce", "pixel_shuffle")
 
 
 def _free(table: dict) -> dict:

@@ -21,7 +21,7 @@ from .layers.base import ParamCounts, elements, product
 
 @dataclass(frozen=True)
 class Config:
-    """One configuration to evaluate: input shape (C, H, W) or (F,) and batch size."""
+    """One configuration to evaluate: input shape (C, *spatial) or (F,) and batch size."""
 
     input_shape: tuple
     batch: int = 1
@@ -57,8 +57,15 @@ class Row:
         return self.node.layer
 
     def receptive_field(self) -> np.ndarray:
-        """One number per configuration: the larger of the field's height and width."""
-        return np.maximum(self.field.size[0], self.field.size[1])
+        """One number per configuration: the largest of the field's spatial axes."""
+        return self.field.largest() * np.ones_like(self.macs)
+
+    @property
+    def description(self) -> str:
+        """The layer's settings in a few words ('3×3 s1 p1'), for the input it receives."""
+        if self.layer is None:
+            return ""
+        return self.layer.describe(len(self.input_shapes[0]) - 1 if self.input_shapes else None)
 
 
 @dataclass
@@ -129,18 +136,23 @@ def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int, known:
             if key is not None:
                 known[key] = facts
         output, params, macs, other, activations, window = facts
-        field = receptive.step(window, [rows[i].field for i in node.inputs], output)
+        data_inputs = node.inputs[:len(node.inputs) - layer.references()]
+        field = receptive.step(window, [rows[i].field for i in data_inputs], output)
     except ArchcalcError as error:
         raise error.located(node.location, node.name) from None
     return Row(node, inputs, output, params, macs, dict(other), activations, field)
 
 
 def _facts(layer, inputs, batch, count) -> tuple:
+    layer.check_rank(inputs)
     output = tuple(_as_vector(d, count) for d in layer.output_shape(inputs))
     counts = layer.param_counts(inputs)
     params = ParamCounts(*(_as_vector(v, count) for v in (counts.trainable, counts.buffers, counts.weights)))
     macs = product(_as_vector(layer.macs(inputs, output), count), batch)
     other = {k: product(_as_vector(v, count), batch) for k, v in layer.other_ops(inputs, output).items()}
+    undeclared = set(other) - set(layer.other_op_labels)
+    if undeclared:  # a defect in the layer class, not in the spec
+        raise TypeError(f"{layer.type_name} counts other ops {sorted(undeclared)} it does not declare")
     allocated = elements(output) if layer.storage == NEW else np.zeros(count, np.int64)
     activations = product(allocated, batch)
     return output, params, macs, other, activations, layer.window(inputs)

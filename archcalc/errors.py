@@ -88,6 +88,36 @@ class ArchcalcError(Exception):
         return f"{where}{self.severity}[{self.code}]: {layer}{self.message}"
 
 
+#: Independent errors of one spec shown at most; the rest are counted ("… and 3 more").
+MAX_REPORTED_ERRORS = 20
+
+
+class ArchcalcErrors(ArchcalcError):
+    """Several independent errors found in one pass over a spec, reported together as a linter
+    does; behaves as the first one where a single error is expected."""
+
+    def __init__(self, errors: list[ArchcalcError]):
+        first = errors[0]
+        super().__init__(first.code, first.message, first.location, first.layer, first.severity)
+        self.errors = list(errors)
+
+    def located(self, location: Location | None, layer: str | None = None) -> "ArchcalcErrors":
+        for error in self.errors:
+            error.located(location, layer)
+        return self
+
+    def __str__(self) -> str:
+        lines = [str(error) for error in self.errors[:MAX_REPORTED_ERRORS]]
+        if len(self.errors) > MAX_REPORTED_ERRORS:
+            lines.append(f"… and {len(self.errors) - MAX_REPORTED_ERRORS} more")
+        return "\n".join(lines)
+
+
+def each_error(error: ArchcalcError) -> list[ArchcalcError]:
+    """The errors inside ``error`` (one, or several found in one pass)."""
+    return list(getattr(error, "errors", [error]))
+
+
 @dataclass(frozen=True)
 class Problem:
     """A reported finding (error, warning or failed check) as plain data, for reporters."""

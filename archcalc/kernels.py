@@ -88,18 +88,26 @@ def output_size(size, kernel, stride=1, pad_before=0, pad_after=0, dilation=1, c
     return out - ((out - 1) * stride >= size + pad_before)
 
 
-def _pair(value, name):
-    pair = tuple(int(v) for v in value)
-    if len(pair) != 2 or min(pair) < 1:
-        raise ValueError(f"{name} must be two positive ints (h, w), got {value!r}")
-    return pair
+def _sizes(value, dims, name):
+    """One positive int per spatial axis: an int for every axis, or a sequence of ``dims``."""
+    values = (value,) * dims if np.ndim(value) == 0 else tuple(value)
+    values = tuple(int(v) for v in values)
+    if len(values) != dims or min(values) < 1:
+        raise ValueError(f"{name} must be {dims} positive int(s), one per spatial axis, got {value!r}")
+    return values
 
 
-def _padding4(value):
-    pad = tuple(int(v) for v in value)
-    if len(pad) != 4 or min(pad) < 0:
-        raise ValueError(f"padding must be four non-negative ints (top, bottom, left, right), got {value!r}")
-    return pad
+def _padding_pairs(value, dims):
+    """((before, after), ...) per spatial axis from an int, pairs, or the flat form
+    (before_0, after_0, before_1, after_1, ...) -- in 2-D (top, bottom, left, right)."""
+    if np.ndim(value) == 0:
+        flat = (int(value),) * (2 * dims)
+    else:
+        flat = tuple(int(v) for item in value for v in (item if np.ndim(item) else (item,)))
+    if len(flat) != 2 * dims or min(flat) < 0:
+        raise ValueError(f"padding must be {2 * dims} non-negative ints (before and after each of the {dims} "
+                         f"spatial axes), got {value!r}")
+    return tuple(zip(flat[0::2], flat[1::2]))
 
 
 def _float32(array, ndim, name):
@@ -109,49 +117,56 @@ def _float32(array, ndim, name):
     return array
 
 
-def _window_output_hw(h, w, kernel, stride, padding, dilation, ceil_mode, op):
-    top, bottom, left, right = padding
-    ho = output_size(h, kernel[0], stride[0], top, bottom, dilation[0], ceil_mode)
-    wo = output_size(w, kernel[1], stride[1], left, right, dilation[1], ceil_mode)
-    if ho < 1 or wo < 1:
-        raise ValueError(
-            f"{op}: input {h}x{w} with padding {padding} is smaller than the "
-            f"{dilation[0] * (kernel[0] - 1) + 1}x{dilation[1] * (kernel[1] - 1) + 1} window "
-            f"(output would be {ho}x{wo})"
-        )
-    return int(ho), int(wo)
+def _feature_map(array, name):
+    """float32 (N, C, *spatial) with 1 to 3 spatial axes."""
+    array = np.asarray(array, dtype=FLOAT)
+    if not 3 <= array.ndim <= 5:
+        raise ValueError(f"{name} must be (N, C, L), (N, C, H, W) or (N, C, D, H, W), got shape {array.shape}")
+    return array
 
 
-def _padded_shape(x, padding):
-    top, bottom, left, right = padding
-    n, c, h, w = x.shape
-    return n, c, top + h + bottom, left + w + right
+def _window_output(spatial, kernel, stride, pads, dilation, ceil_mode, op):
+    """Output sizes per axis; refuses a window that does not fit the padded input."""
+    out = tuple(int(output_size(size, k, s, before, after, d, ceil_mode))
+                for size, k, s, (before, after), d in zip(spatial, kernel, stride, pads, dilation))
+    if min(out) < 1:
+        window = "x".join(str(d * (k - 1) + 1) for k, d in zip(kernel, dilation))
+        raise ValueError(f"{op}: input {'x'.join(map(str, spatial))} with padding {pads} is smaller than the "
+                         f"{window} window (output would be {'x'.join(map(str, out))})")
+    return out
 
 
-def _pad(x, padding, value, out=None):
-    """NCHW ``x`` with (top, bottom, left, right) borders of ``value``, in ``out`` if given;
+def _padded_shape(x, pads):
+    return x.shape[:2] + tuple(before + size + after for size, (before, after) in zip(x.shape[2:], pads))
+
+
+def _pad(x, pads, value, out=None):
+    """``x`` with (before, after) borders of ``value`` on each spatial axis, in ``out`` if given;
     ``x`` itself when there is no padding."""
-    top, _, left, _ = padding
-    if not any(padding):
+    if not any(before or after for before, after in pads):
         return x
-    h, w = x.shape[2:]
-    padded = np.empty(_padded_shape(x, padding), dtype=FLOAT) if out is None else out
-    padded[:, :, :top] = value
-    padded[:, :, top + h :] = value
-    padded[:, :, top : top + h, :left] = value
-    padded[:, :, top : top + h, left + w :] = value
-    padded[:, :, top : top + h, left : left + w] = x
+    padded = np.empty(_padded_shape(x, pads), dtype=FLOAT) if out is None else out
+    for axis, ((before, after), size) in enumerate(zip(pads, x.shape[2:]), start=2):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(0, before)
+        padded[tuple(index)] = value
+        index[axis] = slice(before + size, None)
+        padded[tuple(index)] = value
+    inner = tuple(slice(before, before + size) for (before, _), size in zip(pads, x.shape[2:]))
+    padded[(slice(None), slice(None)) + inner] = x
     return padded
 
 
-def _windows(padded, kernel, stride, dilation, out_hw):
-    """Read-only view ``(N, C, kh, kw, H_out, W_out)``: element [.., i, j, r, s] is the input
+def _windows(padded, kernel, stride, dilation, out):
+    """Read-only view ``(N, C, *kernel, *out)``: element [.., i, j, r, s] (in 2-D) is the input
     pixel under kernel tap (i, j) for output pixel (r, s)."""
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    view = sliding_window_view(padded, span, axis=(2, 3))  # (N, C, Hs, Ws, span_h, span_w)
-    view = view[:, :, : (ho - 1) * sh + 1 : sh, : (wo - 1) * sw + 1 : sw, ::dh, ::dw]
-    return view.transpose(0, 1, 4, 5, 2, 3)
+    dims = len(kernel)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    view = sliding_window_view(padded, spans, axis=tuple(range(2, 2 + dims)))  # (N, C, *starts, *spans)
+    view = view[(slice(None), slice(None))
+                + tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride))
+                + tuple(slice(None, None, d) for d in dilation)]
+    return view.transpose(0, 1, *range(2 + dims, 2 + 2 * dims), *range(2, 2 + dims))
 
 
 def _view(array, shape):
@@ -204,80 +219,130 @@ def _conv_chunking(batch, out_rows, row_bytes, budget):
     return 1, max(1, budget // row_bytes)
 
 
-def conv2d(
-    x,
-    weight,
-    bias=None,
-    *,
-    stride=(1, 1),
-    padding=(0, 0, 0, 0),
-    dilation=(1, 1),
-    groups=1,
-    max_bytes=256 * 2**20,
-):
-    """2-D cross-correlation (PyTorch's ``conv2d``) with zero padding; returns ``(y, macs)``.
+def conv(x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1, max_bytes=256 * 2**20):
+    """Cross-correlation with zero padding in 1, 2 or 3 spatial dimensions (PyTorch's ``conv1d``,
+    ``conv2d``, ``conv3d``); returns ``(y, macs)``.
 
-    ``x`` is (N, C, H, W), ``weight`` (O, C // groups, kh, kw), ``bias`` (O,) or None. ``y`` is
-    (N, O, H_out, W_out) with sizes from :func:`output_size`. ``macs`` is the sum of M·N·K over
+    ``x`` is (N, C, *spatial), ``weight`` (O, C // groups, *kernel), ``bias`` (O,) or None.
+    ``stride`` and ``dilation`` are an int or one per axis; ``padding`` an int, (before, after)
+    pairs, or the flat form (before_0, after_0, ...) -- in 2-D (top, bottom, left, right).
+    ``y`` is (N, O, *out) with sizes from :func:`output_size`. ``macs`` is the sum of M·N·K over
     the matrix products actually run, which for this algorithm equals
-    N·O·H_out·W_out·(C/groups)·kh·kw. ``max_bytes`` caps the window matrix held at once; its
-    memory and the padded input's are kept between calls (per thread) for reuse.
+    N·O·∏out·(C/groups)·∏kernel. ``max_bytes`` caps the window matrix held at once; its memory
+    and the padded input's are kept between calls (per thread) for reuse.
 
-    >>> y, macs = conv2d(np.ones((1, 2, 5, 5), np.float32), np.ones((4, 2, 3, 3), np.float32),
-    ...                  padding=(1, 1, 1, 1))
+    >>> y, macs = conv(np.ones((1, 2, 5, 5), np.float32), np.ones((4, 2, 3, 3), np.float32),
+    ...                padding=(1, 1, 1, 1))
     >>> y.shape, macs, float(y[0, 0, 2, 2]), float(y[0, 0, 0, 0])
     ((1, 4, 5, 5), 1800, 18.0, 8.0)
     """
-    x = _float32(x, 4, "conv2d input")
-    weight = _float32(weight, 4, "conv2d weight")
-    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    padding = _padding4(padding)
-    n, c, h, w = x.shape
-    o, c_per_group, kh, kw = weight.shape
+    x = _feature_map(x, "conv input")
+    weight = _float32(weight, x.ndim, "conv weight")
+    dims = x.ndim - 2
+    stride, dilation = _sizes(stride, dims, "stride"), _sizes(dilation, dims, "dilation")
+    pads = _padding_pairs(padding, dims)
+    n, c, *spatial = x.shape
+    o, c_per_group, *kernel = weight.shape
     if groups < 1 or c % groups or o % groups:
-        raise ValueError(f"conv2d: groups={groups} must divide input channels {c} and output channels {o}")
+        raise ValueError(f"conv: groups={groups} must divide input channels {c} and output channels {o}")
     if c_per_group != c // groups:
         raise ValueError(
-            f"conv2d: weight expects {c_per_group} input channels per group, "
+            f"conv: weight expects {c_per_group} input channels per group, "
             f"input has {c} channels in {groups} group(s) = {c // groups} per group"
         )
     if bias is not None:
-        bias = _float32(bias, 1, "conv2d bias")
+        bias = _float32(bias, 1, "conv bias")
         if bias.shape != (o,):
-            raise ValueError(f"conv2d: bias must have shape ({o},), got {bias.shape}")
-    ho, wo = _window_output_hw(h, w, (kh, kw), stride, padding, dilation, False, "conv2d")
+            raise ValueError(f"conv: bias must have shape ({o},), got {bias.shape}")
+    out = _window_output(spatial, kernel, stride, pads, dilation, False, "conv")
 
-    out_per_group, k = o // groups, c_per_group * kh * kw
+    out_per_group, k = o // groups, c_per_group * int(np.prod(kernel))
+    out_size = int(np.prod(out))
     weight_matrices = weight.reshape(groups, out_per_group, k)
     bias_column = None if bias is None else bias.reshape(groups, out_per_group, 1)
-    y = np.empty((n, o, ho, wo), dtype=FLOAT)
-    y_matrices = _view(y, (n, groups, out_per_group, ho * wo))
+    y = np.empty((n, o, *out), dtype=FLOAT)
+    y_matrices = _view(y, (n, groups, out_per_group, out_size))
 
-    if kh == kw == 1 and stride == (1, 1) and not any(padding) and x.flags.c_contiguous:
-        window = _view(x, (n, groups, c_per_group, h * w))  # the input already is the window matrix
+    pointwise = set(kernel) == {1} and set(stride) == {1} and not any(map(any, pads))
+    if pointwise and x.flags.c_contiguous:
+        window = _view(x, (n, groups, c_per_group, out_size))  # the input already is the window matrix
         np.matmul(weight_matrices, window, out=y_matrices)
         if bias_column is not None:
             y_matrices += bias_column
         return y, _matmul_macs(weight_matrices.shape, window.shape)
 
-    samples, rows = _conv_chunking(n, ho, c * kh * kw * wo * _ITEMSIZE, max_bytes)
+    # Chunks run over samples, then over the first output axis ("rows") of one sample.
+    row_size = out_size // out[0]
+    samples, rows = _conv_chunking(n, out[0], c * int(np.prod(kernel)) * row_size * _ITEMSIZE, max_bytes)
     macs = 0
     for n0 in range(0, n, samples):
         part = x[n0 : n0 + samples]
         n1 = n0 + len(part)
-        if any(padding):
-            part = _pad(part, padding, 0.0, out=_scratch.take("padded", _padded_shape(part, padding)))
-        windows = _windows(part, (kh, kw), stride, dilation, (ho, wo))
-        for r0 in range(0, ho, rows):
-            r1 = min(ho, r0 + rows)
-            chunk = _scratch.take("window", (n1 - n0, c, kh, kw, r1 - r0, wo))
-            np.copyto(chunk, windows[:, :, :, :, r0:r1])
-            window = _view(chunk, (n1 - n0, groups, k, (r1 - r0) * wo))
-            out = y_matrices[n0:n1, :, :, r0 * wo : r1 * wo]
-            np.matmul(weight_matrices, window, out=out)
+        if any(map(any, pads)):
+            part = _pad(part, pads, 0.0, out=_scratch.take("padded", _padded_shape(part, pads)))
+        windows = _windows(part, kernel, stride, dilation, out)
+        for r0 in range(0, out[0], rows):
+            r1 = min(out[0], r0 + rows)
+            chunk = _scratch.take("window", (n1 - n0, c, *kernel, r1 - r0, *out[1:]))
+            np.copyto(chunk, windows[(Ellipsis, slice(r0, r1)) + (slice(None),) * (dims - 1)])
+            window = _view(chunk, (n1 - n0, groups, k, (r1 - r0) * row_size))
+            y_part = y_matrices[n0:n1, :, :, r0 * row_size : r1 * row_size]
+            np.matmul(weight_matrices, window, out=y_part)
             macs += _matmul_macs(weight_matrices.shape, window.shape)
             if bias_column is not None:
-                out += bias_column
+                y_part += bias_column
+    return y, macs
+
+
+def conv_transpose(x, weight, bias=None, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution in 1, 2 or 3 spatial dimensions (PyTorch's ``conv_transpose2d`` and
+    kin); returns ``(y, macs)``.
+
+    ``x`` is (N, C, *spatial), ``weight`` (C, O // groups, *kernel) as PyTorch stores it, ``padding``
+    one int per axis (removed from both ends), ``output_padding`` added at the end. Output per axis:
+    (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1.
+
+    Each input element meets every kernel tap: one batched matrix product (O/groups·∏kernel) ×
+    (C/groups) × (N·∏spatial) gives every tap's contribution, which is then added into place
+    ("col2im"). ``macs`` is the M·N·K of that product, N·C·∏spatial·(O/groups)·∏kernel.
+
+    >>> y, macs = conv_transpose(np.ones((1, 1, 2, 2), np.float32), np.ones((1, 1, 2, 2), np.float32), stride=2)
+    >>> y.shape, macs, float(y.sum())
+    ((1, 1, 4, 4), 16, 16.0)
+    """
+    x = _feature_map(x, "conv_transpose input")
+    weight = _float32(weight, x.ndim, "conv_transpose weight")
+    dims = x.ndim - 2
+    stride, dilation = _sizes(stride, dims, "stride"), _sizes(dilation, dims, "dilation")
+    padding = tuple(int(p) for p in ((padding,) * dims if np.ndim(padding) == 0 else padding))
+    output_padding = tuple(int(p) for p in ((output_padding,) * dims if np.ndim(output_padding) == 0
+                                            else output_padding))
+    n, c, *spatial = x.shape
+    c_weight, out_per_group, *kernel = weight.shape
+    if groups < 1 or c % groups or c_weight != c:
+        raise ValueError(f"conv_transpose: weight has {c_weight} input channels and groups={groups}; "
+                         f"the input has {c}")
+    o = out_per_group * groups
+    full = [(size - 1) * s + d * (k - 1) + 1 for size, s, d, k in zip(spatial, stride, dilation, kernel)]
+    out = [f - 2 * p + op for f, p, op in zip(full, padding, output_padding)]
+    if min(out) < 1:
+        raise ValueError(f"conv_transpose: padding {padding} leaves no output (would be {out})")
+    c_per_group, taps, positions = c // groups, int(np.prod(kernel)), int(np.prod(spatial))
+    weight_matrices = weight.reshape(groups, c_per_group, out_per_group * taps).transpose(0, 2, 1)
+    inputs = x.reshape(n, groups, c_per_group, positions)
+    contributions = np.matmul(weight_matrices, inputs)          # (N, groups, O/groups·∏k, ∏spatial)
+    macs = _matmul_macs(weight_matrices.shape, inputs.shape)
+    contributions = contributions.reshape(n, o, *kernel, *spatial)
+    canvas = np.zeros((n, o, *(f + op for f, op in zip(full, output_padding))), dtype=FLOAT)
+    for tap in np.ndindex(*kernel):
+        target = tuple(slice(t * d, t * d + (size - 1) * s + 1, s)
+                       for t, d, size, s in zip(tap, dilation, spatial, stride))
+        canvas[(slice(None), slice(None)) + target] += contributions[(slice(None), slice(None)) + tap]
+    y = canvas[(slice(None), slice(None)) + tuple(slice(p, p + size) for p, size in zip(padding, out))]
+    y = np.ascontiguousarray(y)
+    if bias is not None:
+        bias = _float32(bias, 1, "conv_transpose bias")
+        y += bias.reshape((1, o) + (1,) * dims)
     return y, macs
 
 
@@ -308,21 +373,19 @@ def linear(x, weight, bias=None):
 
 
 def _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode, op):
-    """Validated sizes and the (top, bottom, left, right) padding that makes every window fit:
-    in ceil mode the last window may hang past the bottom/right padding."""
-    kernel, stride, dilation = _pair(kernel, "kernel"), _pair(stride, "stride"), _pair(dilation, "dilation")
-    padding = _padding4(padding)
-    _, _, h, w = x.shape
-    ho, wo = _window_output_hw(h, w, kernel, stride, padding, dilation, ceil_mode, op)
-    top, bottom, left, right = padding
-    need_h = (ho - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1
-    need_w = (wo - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1
-    fit = (top, max(bottom, need_h - h - top), left, max(right, need_w - w - left))
-    rows = _real_counts(h, kernel[0], stride[0], top, dilation[0], ho)
-    cols = _real_counts(w, kernel[1], stride[1], left, dilation[1], wo)
-    if rows.min() == 0 or cols.min() == 0:
-        raise ValueError(f"{op}: padding {padding} leaves windows that cover no input element")
-    return kernel, stride, dilation, fit, (ho, wo)
+    """Validated sizes and the (before, after) padding per axis that makes every window fit:
+    in ceil mode the last window may hang past the trailing padding."""
+    dims = x.ndim - 2
+    kernel, stride = _sizes(kernel, dims, "kernel"), _sizes(stride, dims, "stride")
+    dilation, pads = _sizes(dilation, dims, "dilation"), _padding_pairs(padding, dims)
+    spatial = x.shape[2:]
+    out = _window_output(spatial, kernel, stride, pads, dilation, ceil_mode, op)
+    fit = tuple((before, max(after, (o - 1) * s + d * (k - 1) + 1 - size - before))
+                for size, k, s, d, (before, after), o in zip(spatial, kernel, stride, dilation, pads, out))
+    for size, k, s, d, (before, _), o in zip(spatial, kernel, stride, dilation, pads, out):
+        if _real_counts(size, k, s, before, d, o).min() == 0:
+            raise ValueError(f"{op}: padding {pads} leaves windows that cover no input element")
+    return kernel, stride, dilation, pads, fit, out
 
 
 def _real_counts(size, kernel, stride, pad_before, dilation, out):
@@ -331,73 +394,182 @@ def _real_counts(size, kernel, stride, pad_before, dilation, out):
     return ((taps >= 0) & (taps < size)).sum(axis=1)
 
 
-def _reduce_taps(windows, ufunc):
-    """Fold the (kh, kw) tap axes of a window view with ``ufunc`` -- one vectorised pass per tap."""
-    kh, kw = windows.shape[2:4]
-    out = windows[:, :, 0, 0].copy()
-    for i in range(kh):
-        for j in range(kw):
-            if i or j:
-                ufunc(out, windows[:, :, i, j], out=out)
+def _reduce_taps(windows, dims, ufunc):
+    """Fold the kernel tap axes of a window view with ``ufunc`` -- one vectorised pass per tap."""
+    head = (slice(None), slice(None))
+    out = windows[head + (0,) * dims].copy()
+    for tap in np.ndindex(*windows.shape[2 : 2 + dims]):
+        if any(tap):
+            ufunc(out, windows[head + tap], out=out)
     return out
 
 
-def max_pool2d(x, kernel, stride, padding=(0, 0, 0, 0), dilation=(1, 1), ceil_mode=False):
-    """Max pooling (padding counts as -inf); returns ``(y, window_reads)``.
+def max_pool(x, kernel, stride, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling in 1, 2 or 3 spatial dimensions (padding counts as -inf); returns
+    ``(y, window_reads)`` with ``window_reads`` = output elements × ∏kernel, the taps evaluated.
+    Arguments as :func:`conv`.
 
-    ``window_reads`` = output elements × kh × kw, the taps evaluated.
-
-    >>> y, reads = max_pool2d(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4), (2, 2), (2, 2))
+    >>> y, reads = max_pool(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4), 2, 2)
     >>> y.ravel().tolist(), reads
     ([5.0, 7.0, 13.0, 15.0], 16)
     """
-    x = _float32(x, 4, "max_pool2d input")
-    kernel, stride, dilation, fit, out_hw = _pool_geometry(
-        x, kernel, stride, padding, dilation, ceil_mode, "max_pool2d"
-    )
-    windows = _windows(_pad(x, fit, -np.inf), kernel, stride, dilation, out_hw)
-    y = _reduce_taps(windows, np.maximum)
-    return y, y.size * kernel[0] * kernel[1]
+    x = _feature_map(x, "max_pool input")
+    kernel, stride, dilation, _, fit, out = _pool_geometry(x, kernel, stride, padding, dilation, ceil_mode,
+                                                           "max_pool")
+    y = _reduce_taps(_windows(_pad(x, fit, -np.inf), kernel, stride, dilation, out), len(kernel), np.maximum)
+    return y, y.size * int(np.prod(kernel))
 
 
-def avg_pool2d(x, kernel, stride, padding=(0, 0, 0, 0), ceil_mode=False, count_include_pad=True):
-    """Average pooling with PyTorch's divisor rules; returns ``(y, window_reads)``.
+def avg_pool(x, kernel, stride, padding=0, ceil_mode=False, count_include_pad=True):
+    """Average pooling in 1, 2 or 3 spatial dimensions with PyTorch's divisor rules; returns
+    ``(y, window_reads)``.
 
     ``count_include_pad=True`` divides by the window clipped to the padded input (the part of a
     ceil-mode window hanging past the padding is not counted); ``False`` divides by the number of
     real input elements under the window.
 
-    >>> y, reads = avg_pool2d(np.ones((1, 1, 3, 3), np.float32), (2, 2), (2, 2), (0, 0, 0, 0), True)
+    >>> y, reads = avg_pool(np.ones((1, 1, 3, 3), np.float32), 2, 2, 0, True)
     >>> y.ravel().tolist(), reads
     ([1.0, 1.0, 1.0, 1.0], 16)
     """
-    x = _float32(x, 4, "avg_pool2d input")
-    padding = _padding4(padding)
-    kernel, stride, _, fit, (ho, wo) = _pool_geometry(x, kernel, stride, padding, (1, 1), ceil_mode, "avg_pool2d")
-    _, _, h, w = x.shape
-    windows = _windows(_pad(x, fit, 0.0), kernel, stride, (1, 1), (ho, wo))
-    y = _reduce_taps(windows, np.add)
-    top, bottom, left, right = padding
-    if count_include_pad:
-        rows = _real_counts(top + h + bottom, kernel[0], stride[0], 0, 1, ho)
-        cols = _real_counts(left + w + right, kernel[1], stride[1], 0, 1, wo)
+    x = _feature_map(x, "avg_pool input")
+    kernel, stride, _, pads, fit, out = _pool_geometry(x, kernel, stride, padding, 1, ceil_mode, "avg_pool")
+    windows = _windows(_pad(x, fit, 0.0), kernel, stride, (1,) * len(kernel), out)
+    y = _reduce_taps(windows, len(kernel), np.add)
+    divisor = np.ones((), dtype=np.int64)
+    for size, k, s, (before, after), o in zip(x.shape[2:], kernel, stride, pads, out):
+        counts = (_real_counts(before + size + after, k, s, 0, 1, o) if count_include_pad
+                  else _real_counts(size, k, s, before, 1, o))
+        divisor = np.multiply.outer(divisor, counts)
+    y /= divisor.astype(FLOAT)
+    return y, y.size * int(np.prod(kernel))
+
+
+def global_avg_pool(x):
+    """Mean over every spatial axis, keeping each as size 1: (N, C, 1, …); reads = x.size."""
+    x = _feature_map(x, "global_avg_pool input")
+    return x.mean(axis=tuple(range(2, x.ndim)), keepdims=True, dtype=FLOAT), x.size
+
+
+def global_max_pool(x):
+    """Max over every spatial axis, keeping each as size 1: (N, C, 1, …); reads = x.size."""
+    x = _feature_map(x, "global_max_pool input")
+    return x.max(axis=tuple(range(2, x.ndim)), keepdims=True), x.size
+
+
+def adaptive_avg_pool(x, size):
+    """PyTorch's adaptive average pooling to ``size`` (one per spatial axis): output index i along
+    an axis of length L averages input indices floor(i·L/out) up to (not including)
+    ceil((i+1)·L/out)."""
+    x = _feature_map(x, "adaptive_avg_pool input")
+    size = _sizes(size, x.ndim - 2, "size")
+    y = np.empty(x.shape[:2] + size, dtype=FLOAT)
+    spatial = x.shape[2:]
+    for index in np.ndindex(*size):
+        window = tuple(slice(i * length // o, -(-(i + 1) * length // o)) for i, length, o in zip(index, spatial, size))
+        y[(slice(None), slice(None)) + index] = x[(slice(None), slice(None)) + window].mean(
+            axis=tuple(range(2, x.ndim)), dtype=FLOAT)
+    return y
+
+
+# --------------------------------------------------------------------------------------------
+# Resampling: interpolation, pixel shuffle, center crop
+# --------------------------------------------------------------------------------------------
+
+#: Per mode: taps read per output element along each interpolated axis.
+INTERPOLATION_TAPS = {"nearest": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
+
+
+def _source_coordinates(size_in, size_out, scale, align_corners, cubic):
+    """PyTorch's source coordinate of each output index along one axis (float64)."""
+    index = np.arange(size_out, dtype=np.float64)
+    if align_corners:
+        return index * ((size_in - 1) / (size_out - 1)) if size_out > 1 else np.zeros(size_out)
+    ratio = 1.0 / scale if scale is not None else size_in / size_out
+    source = (index + 0.5) * ratio - 0.5
+    return source if cubic else np.maximum(source, 0.0)
+
+
+def _cubic_weights(t, a=-0.75):
+    """Keys' cubic convolution weights for the taps at offsets −1, 0, 1, 2 (PyTorch's A = −0.75)."""
+    def near(d):  # |d| ≤ 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):   # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _interpolate_axis(x, axis, size_out, mode, align_corners, scale):
+    size_in = x.shape[axis]
+    if mode == "nearest":
+        ratio = 1.0 / scale if scale is not None else size_in / size_out
+        index = np.minimum(np.floor(np.arange(size_out) * ratio).astype(np.int64), size_in - 1)
+        return np.take(x, index, axis=axis)
+    cubic = mode == "bicubic"
+    source = _source_coordinates(size_in, size_out, scale, align_corners, cubic)
+    base = np.floor(source).astype(np.int64)
+    t = source - base
+    shape = [1] * x.ndim
+    shape[axis] = size_out
+    if cubic:
+        taps = zip(range(-1, 3), _cubic_weights(t))
     else:
-        rows = _real_counts(h, kernel[0], stride[0], top, 1, ho)
-        cols = _real_counts(w, kernel[1], stride[1], left, 1, wo)
-    y /= (rows[:, None] * cols[None, :]).astype(FLOAT)
-    return y, y.size * kernel[0] * kernel[1]
+        base = np.minimum(base, size_in - 1)
+        taps = zip(range(0, 2), (1 - t, t))
+    result = np.zeros(x.shape[:axis] + (size_out,) + x.shape[axis + 1 :], dtype=np.float64)
+    for offset, weight in taps:
+        index = np.clip(base + offset, 0, size_in - 1)
+        result += np.take(x, index, axis=axis) * weight.reshape(shape)
+    return result
 
 
-def global_avg_pool2d(x):
-    """Mean over H and W, keeping them as size 1: (N, C, 1, 1); reads = N·C·H·W."""
-    x = _float32(x, 4, "global_avg_pool2d input")
-    return x.mean(axis=(2, 3), keepdims=True, dtype=FLOAT), x.size
+def interpolate(x, size, mode="nearest", align_corners=None, scale=None):
+    """Resize the spatial axes of ``x`` (N, C, *spatial) to ``size`` as PyTorch's ``F.interpolate``;
+    ``scale`` (one per axis, or None) is the scale factor PyTorch would use for the source
+    coordinates when the size came from one. Returns ``(y, taps)``: taps = output elements ×
+    ∏(taps per axis), nearest 1, (bi/tri)linear 2 and bicubic 4 per axis.
+
+    >>> y, taps = interpolate(np.arange(4, dtype=np.float32).reshape(1, 1, 2, 2), (4, 4))
+    >>> y[0, 0, :, 0].tolist(), taps
+    ([0.0, 0.0, 2.0, 2.0], 16)
+    """
+    x = _feature_map(x, "interpolate input")
+    dims = x.ndim - 2
+    size = _sizes(size, dims, "size")
+    scales = (None,) * dims if scale is None else tuple(scale)
+    y = x.astype(np.float64) if mode != "nearest" else x
+    for axis, (out, factor) in enumerate(zip(size, scales), start=2):
+        y = _interpolate_axis(y, axis, out, mode, bool(align_corners), factor)
+    y = np.ascontiguousarray(y, dtype=FLOAT)
+    return y, y.size * INTERPOLATION_TAPS[mode] ** dims
 
 
-def global_max_pool2d(x):
-    """Max over H and W, keeping them as size 1: (N, C, 1, 1); reads = N·C·H·W."""
-    x = _float32(x, 4, "global_max_pool2d input")
-    return x.max(axis=(2, 3), keepdims=True), x.size
+def pixel_shuffle(x, factor):
+    """(N, C·r^d, *spatial) → (N, C, *spatial·r), PyTorch's ``pixel_shuffle`` order in any rank."""
+    x = _feature_map(x, "pixel_shuffle input")
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    if c % factor**dims:
+        raise ValueError(f"pixel_shuffle: {c} channels are not divisible by {factor}^{dims}")
+    grouped = x.reshape(n, c // factor**dims, *(factor,) * dims, *spatial)
+    order = [0, 1] + [axis for d in range(dims) for axis in (2 + dims + d, 2 + d)]
+    return np.ascontiguousarray(grouped.transpose(order)).reshape(n, c // factor**dims,
+                                                                   *(size * factor for size in spatial))
+
+
+def pixel_unshuffle(x, factor):
+    """(N, C, *spatial·r) → (N, C·r^d, *spatial): the inverse of :func:`pixel_shuffle`."""
+    x = _feature_map(x, "pixel_unshuffle input")
+    n, c, *spatial = x.shape
+    dims = len(spatial)
+    if any(size % factor for size in spatial):
+        raise ValueError(f"pixel_unshuffle: spatial sizes {spatial} are not divisible by {factor}")
+    split = x.reshape(n, c, *(v for size in spatial for v in (size // factor, factor)))
+    order = [0, 1] + [3 + 2 * d for d in range(dims)] + [2 + 2 * d for d in range(dims)]
+    return np.ascontiguousarray(split.transpose(order)).reshape(n, c * factor**dims,
+                                                                *(size // factor for size in spatial))
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,13 +615,13 @@ def local_response_norm(x, size=5, alpha=1e-4, beta=0.75, k=2.0):
 
 
 def channel_shuffle(x, groups):
-    """ShuffleNet's channel shuffle: (N, g·m, H, W) viewed as (g, m) channels, transposed to (m, g)."""
-    x = _float32(x, 4, "channel_shuffle input")
-    n, c, h, w = x.shape
+    """ShuffleNet's channel shuffle: (N, g·m, *spatial) viewed as (g, m) channels, transposed to (m, g)."""
+    x = _feature_map(x, "channel_shuffle input")
+    n, c, *spatial = x.shape
     if groups < 1 or c % groups:
         raise ValueError(f"channel_shuffle: groups={groups} must divide the {c} channels")
-    grouped = x.reshape(n, groups, c // groups, h, w)
-    return np.ascontiguousarray(grouped.transpose(0, 2, 1, 3, 4)).reshape(n, c, h, w)
+    grouped = x.reshape(n, groups, c // groups, *spatial)
+    return np.ascontiguousarray(grouped.swapaxes(1, 2)).reshape(x.shape)
 
 
 def softmax(x, axis=1):
@@ -472,12 +644,19 @@ def _per_channel_shape(values, x, name):
     return values.reshape((1, -1) + (1,) * (x.ndim - 2))
 
 
-def _normalize(x, axes, eps):
-    """``(x − mean) / sqrt(var + eps)`` over ``axes``, the biased variance (as PyTorch)."""
-    mean = x.mean(axis=axes, keepdims=True, dtype=np.float64)
-    centred = x - mean.astype(FLOAT)
-    var = np.square(centred).mean(axis=axes, keepdims=True, dtype=np.float64)
-    return (centred * (1.0 / np.sqrt(var + eps)).astype(FLOAT)).astype(FLOAT, copy=False)
+def _normalize(x, axis, eps):
+    """``(x − mean) / sqrt(var + eps)`` over ``axis``, the biased variance (as PyTorch).
+
+    float32 throughout: along a contiguous axis NumPy sums pairwise, and across channels each
+    sum has at most a few thousand terms, so the statistics keep about 1e-6 relative accuracy.
+    """
+    mean = x.mean(axis=axis, keepdims=True)
+    centred = x - mean
+    var = np.square(centred).mean(axis=axis, keepdims=True)
+    var += FLOAT(eps)
+    np.sqrt(var, out=var)
+    centred /= var
+    return centred
 
 
 def _affine(y, x, scale, shift):
@@ -500,14 +679,26 @@ def layer_norm(x, scale=None, shift=None, eps=1e-5):
 
 def group_norm(x, groups, scale=None, shift=None, eps=1e-5):
     """PyTorch's ``group_norm``: the C channels split into ``groups`` consecutive groups, each
-    normalised over its channels and all positions of one sample; then a per-channel affine."""
+    normalised over its channels and all positions of one sample; then a per-channel affine.
+
+    The statistics come from the (N, groups, C/groups·positions) view, where every reduction
+    runs along contiguous memory; 1/σ of each group and the channel's scale are folded into one
+    factor per (sample, channel), so the affine costs one multiply and one add per element.
+    """
     x = _float32(x, None, "group_norm input")
     n, c = x.shape[:2]
     if groups < 1 or c % groups:
         raise ValueError(f"group_norm: groups={groups} must divide the {c} channels")
-    grouped = x.reshape(n, groups, -1)
-    y = _normalize(grouped, 2, eps).reshape(x.shape)
-    return _affine(y, x, scale, shift)
+    centred = x.reshape(n, groups, -1) - x.reshape(n, groups, -1).mean(axis=2, keepdims=True)
+    variance = np.einsum("ngk,ngk->ng", centred, centred) / FLOAT(centred.shape[2])
+    factor = np.repeat(FLOAT(1) / np.sqrt(variance + FLOAT(eps)), c // groups, axis=1)   # (N, C)
+    if scale is not None:
+        factor *= _per_channel_shape(scale, x[:, :, None], "scale").reshape(1, c)
+    y = centred.reshape(n, c, -1)
+    y *= factor[:, :, None]
+    if shift is not None:
+        y += _per_channel_shape(shift, x[:, :, None], "shift").reshape(1, c, 1)
+    return y.reshape(x.shape)
 
 
 def instance_norm(x, scale=None, shift=None, eps=1e-5):
@@ -568,9 +759,6 @@ def silu(x):
     return x * sigmoid(x)
 
 
-swish = silu
-
-
 def hard_swish(x):
     """x · relu6(x + 3) / 6 (PyTorch's ``hardswish``)."""
     x = _float32(x, None, "hard_swish input")
@@ -583,6 +771,22 @@ def elu(x, alpha=1.0):
     return np.where(x > 0, x, FLOAT(alpha) * np.expm1(np.minimum(x, FLOAT(0))))
 
 
+# Activations with many passes per element (GELU's erfc, mish) run block by block: each pass over
+# a block reads what the previous one left in cache, instead of streaming a whole tensor from
+# memory per pass (GELU's erf form makes about thirty).
+_BLOCK = 1 << 15   # elements: a few float32 temporaries of 128 KiB fit in a core's L2 cache
+
+
+def _blockwise(function, x):
+    """``function(block, out)`` over consecutive flat blocks of ``x``; the result has x's shape."""
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    flat, flat_out = x.reshape(-1), out.reshape(-1)
+    for start in range(0, flat.size, _BLOCK):
+        function(flat[start:start + _BLOCK], flat_out[start:start + _BLOCK])
+    return out
+
+
 # Numerical Recipes' Chebyshev fit of erfc (fractional error < 1.2e-7 for all arguments).
 _ERFC_COEFFS = (
     -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
@@ -590,15 +794,51 @@ _ERFC_COEFFS = (
 )  # fmt: skip
 
 
+def _erfc_of_magnitude(a):
+    """erfc(a) for a ≥ 0 (a float32 array, overwritten): the Chebyshev fit, Horner in place."""
+    t = a * FLOAT(0.5)
+    t += FLOAT(1)
+    np.reciprocal(t, out=t)
+    poly = t * FLOAT(_ERFC_COEFFS[-1])
+    poly += FLOAT(_ERFC_COEFFS[-2])
+    for coeff in reversed(_ERFC_COEFFS[:-2]):
+        poly *= t
+        poly += FLOAT(coeff)
+    a *= a
+    poly -= a
+    np.exp(poly, out=poly)
+    poly *= t
+    return poly
+
+
 def _erfc(z):
-    """Complementary error function of a float32 array, without SciPy."""
-    a = np.abs(z)
-    t = FLOAT(1) / (FLOAT(1) + FLOAT(0.5) * a)
-    poly = np.full_like(t, FLOAT(_ERFC_COEFFS[-1]))
-    for coeff in reversed(_ERFC_COEFFS[:-1]):
-        poly = poly * t + FLOAT(coeff)
-    tail = t * np.exp(poly - a * a)
+    """Complementary error function of a float32 array, without SciPy (erfc(−a) = 2 − erfc(a))."""
+    tail = _erfc_of_magnitude(np.abs(z))
     return np.where(z >= 0, tail, FLOAT(2) - tail)
+
+
+def _gelu_erf(x, out):
+    """``0.5·x·erfc(−x/√2)`` as ``max(x, 0) − 0.5·|x|·erfc(|x|/√2)`` (erfc(−a) = 2 − erfc(a)): the
+    tail term is a product, so negative inputs keep their relative precision, and no per-element
+    select is needed (NumPy's masked ufuncs cost more than the whole polynomial)."""
+    magnitude = np.abs(x)
+    tail = _erfc_of_magnitude(magnitude * FLOAT(np.sqrt(0.5)))
+    magnitude *= FLOAT(0.5)
+    tail *= magnitude
+    np.maximum(x, FLOAT(0), out=out)
+    out -= tail
+
+
+def _gelu_tanh(x, out):
+    inner = x * x
+    inner *= FLOAT(0.044715)
+    inner += FLOAT(1)
+    inner *= x
+    inner *= FLOAT(np.sqrt(2 / np.pi))
+    np.tanh(inner, out=inner)
+    inner += FLOAT(1)
+    np.multiply(x, FLOAT(0.5), out=out)
+    out *= inner
 
 
 def gelu(x, approximate="none"):
@@ -610,18 +850,26 @@ def gelu(x, approximate="none"):
     ``0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`` (BERT, GPT-2).
     """
     x = _float32(x, None, "gelu input")
-    if approximate == "tanh":
-        inner = FLOAT(np.sqrt(2 / np.pi)) * (x + FLOAT(0.044715) * x * x * x)
-        return FLOAT(0.5) * x * (FLOAT(1) + np.tanh(inner))
-    if approximate != "none":
+    if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return FLOAT(0.5) * x * _erfc(-x * FLOAT(np.sqrt(0.5)))
+    return _blockwise(_gelu_tanh if approximate == "tanh" else _gelu_erf, x)
+
+
+def _mish(x, out):
+    # tanh(ln(1 + n)) = n(n + 2) / (n(n + 2) + 2) with n = eˣ: one exp instead of exp, log and tanh.
+    # Above x = 20 the fraction is 1 in float32; clipping there keeps n(n + 2) finite.
+    n = np.minimum(x, FLOAT(20))
+    np.exp(n, out=n)
+    ratio = n + FLOAT(2)
+    ratio *= n
+    np.add(ratio, FLOAT(2), out=n)
+    ratio /= n
+    np.multiply(x, ratio, out=out)
 
 
 def mish(x):
-    """x · tanh(softplus(x)), softplus(x) = log(1 + eˣ) evaluated without overflow."""
-    x = _float32(x, None, "mish input")
-    return x * np.tanh(np.logaddexp(FLOAT(0), x))
+    """x · tanh(softplus(x)), softplus(x) = ln(1 + eˣ), as PyTorch's ``nn.Mish``."""
+    return _blockwise(_mish, _float32(x, None, "mish input"))
 
 
 def prelu(x, slope):
@@ -630,11 +878,13 @@ def prelu(x, slope):
     slope = _float32(slope, 1, "prelu slope")
     if slope.shape != (1,):
         slope = _per_channel_shape(slope, x, "prelu slope")
-    return np.where(x > 0, x, x * slope)
+    out = np.minimum(x, FLOAT(0))
+    out *= slope
+    out += np.maximum(x, FLOAT(0))
+    return out
 
 
 ACTIVATIONS = {
     f.__name__: f for f in (relu, relu6, leaky_relu, sigmoid, hard_sigmoid, tanh, silu, hard_swish, gelu, elu,
                             mish)
 }
-ACTIVATIONS["swish"] = silu

@@ -1,8 +1,8 @@
 """Memory models: different honest answers to "how much activation memory?".
 
-- ``all_outputs``: every tensor a layer newly allocates, summed over the graph (the input
-  included). What a training step keeps for the backward pass, before framework tricks; the
-  lecture tables' "total memory".
+- all outputs: every tensor a layer newly allocates, summed over the graph (the input
+  included) — the ``activation_bytes`` total of :mod:`archcalc.totals`. What a training step
+  keeps for the backward pass, before framework tricks; the lecture tables' "total memory".
 - ``inference_peak``: the most bytes held at once during a forward pass that frees each tensor
   as soon as its last reader has run (in-place layers and views share their input's memory).
 """
@@ -13,11 +13,6 @@ import numpy as np
 
 from .conventions import NEW, VIEW
 from .layers.base import elements, product
-
-
-def all_outputs(analysis) -> np.ndarray:
-    """Bytes of all allocated activations, one entry per configuration."""
-    return sum(row.activations for row in analysis.rows) * analysis.element_bytes
 
 
 def inference_peak(analysis) -> np.ndarray:

@@ -13,6 +13,7 @@ import inspect
 
 from . import check, spec
 from .layers import ALIASES, REGISTRY
+from .spec import ENTRY_KEYS
 from .layers.base import REQUIRED
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -20,7 +21,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 EXPRESSION = {"type": "string", "pattern": r"\$\{", "description": "a ${...} expression"}
 QUANTITY = {"type": "string", "pattern": r"^\s*[0-9]*\.?[0-9]+([eE][+-]?[0-9]+)?\s*([KMGTkmgt][iI]?)?\s*[bB]?\s*$",
             "description": "a count with an optional unit: 25M, 4G, 100MiB, 1.5GB"}
-ENTRY_KEY_SCHEMAS = {
+_ENTRY_KEY_SCHEMAS = {
     "name": {"type": ["string", "integer"], "description": "layer name (default: type and a counter, e.g. conv3)"},
     "repeat": {"anyOf": [{"type": "integer", "minimum": 0}, EXPRESSION],
                "description": "repeat this entry; the index is 'i' (or the name given by 'index')"},
@@ -28,6 +29,8 @@ ENTRY_KEY_SCHEMAS = {
     "from": {"anyOf": [{"type": ["string", "integer"]}, {"type": "array", "items": {"type": ["string", "integer"]}}],
              "description": "input layer(s) by name; 'input' is the network's or block's input"},
     "if": {"description": "include this entry only when the value (usually an expression) is true"},
+    "output": {"anyOf": [{"type": "boolean"}, EXPRESSION],
+               "description": "true: this layer is one of the network's outputs (kept to the end, never unused)"},
     "call": {"anyOf": [{"enum": ["module", "functional", "method", "operator"]}, EXPRESSION],
              "description": "how the reference PyTorch code calls this layer (nn.Module, torch.nn.functional, "
                             "a tensor method, an operator): what module-hooking counting tools see"},
@@ -35,6 +38,8 @@ ENTRY_KEY_SCHEMAS = {
                    "description": "a branch that runs only while training (auxiliary head): parameters always "
                                   "count, operations and memory only with --mode train"},
 }
+#: In the compiler's order; a key the compiler accepts without a schema here fails at import.
+ENTRY_KEY_SCHEMAS = {key: _ENTRY_KEY_SCHEMAS[key] for key in ENTRY_KEYS}
 
 
 def _doc(cls) -> str:
@@ -64,7 +69,7 @@ def settings_schema(cls) -> dict:
     properties.update(ENTRY_KEY_SCHEMAS)
     options = [{"type": "null"},
                {"type": "object", "properties": properties, "additionalProperties": False}]
-    if cls.type_name in spec.JOIN_TYPES:
+    if cls.joins:
         options.append({"type": "array", "description": "parallel branches, each a list of layers ([] = the input)",
                         "items": {"anyOf": [{"$ref": "#/$defs/layers"}, {"type": "null"}]}})
     return {"description": _doc(cls).split("\n\n")[0], "anyOf": options}

@@ -19,11 +19,12 @@ docs/spec-format.md describes the language in full.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import expr
-from .errors import ArchcalcError, Location, did_you_mean
+from .errors import ArchcalcError, ArchcalcErrors, Location, did_you_mean
 from .graph import Graph, Node
 from .layers import lookup
 from .layers.base import REGISTRY, ALIASES
@@ -39,10 +40,69 @@ TOP_KEYS = ("name", "title", "source", "description", "notes", "metadata", "accu
 VARIANT_KEYS = ("title", "source", "description", "notes", "metadata", "accuracy", "input", "vars", "expect")
 #: Keys of ``accuracy:`` (reported ImageNet-1K validation accuracy, in percent, with where it was reported).
 ACCURACY_KEYS = ("top1", "top5", "source", "eval")
-JOIN_TYPES = ("concat", "add", "mean", "mul")
 #: Limits that keep a hostile spec from exhausting time, memory or the stack (E106).
 MAX_LAYERS = 1_000_000       # entries instantiated, repetitions included
 MAX_NESTING = 64             # blocks and branches inside one another
+
+
+#: Words people reach for — PyTorch and Keras class names, paper names — and the layer type that
+#: computes that concept here, written as :func:`concept_key` normalises them. A word whose type
+#: is registered is accepted as that type; one whose type is not (yet) says so rather than
+#: pointing at a similar-looking but different layer (layernorm is not LRN).
+CONCEPT_WORDS = {
+    "linear": "fc", "dense": "fc", "fullyconnected": "fc", "innerproduct": "fc", "gemm": "fc",
+    "batchnorm": "bn", "batchnormalization": "bn",
+    "localresponsenorm": "lrn", "localresponsenormalization": "lrn",
+    "layernorm": "layer_norm", "layernormalization": "layer_norm", "groupnorm": "group_norm",
+    "groupnormalization": "group_norm", "instancenorm": "instance_norm",
+    "upsample": "upsample", "upsampling": "upsample", "interpolate": "upsample", "resize": "upsample",
+    "convtranspose": "conv_transpose", "conv2dtranspose": "conv_transpose", "deconv": "conv_transpose",
+    "deconvolution": "conv_transpose", "transposedconv": "conv_transpose",
+    "layerscale": "layer_scale", "scale": "layer_scale",
+    "maxpooling": "maxpool", "averagepooling": "avgpool", "avgpooling": "avgpool",
+    "globalaveragepooling": "global_avgpool", "globalavgpool": "global_avgpool",
+    "adaptiveavgpool": "adaptive_avgpool", "globalmaxpooling": "global_maxpool",
+    "concatenate": "concat", "cat": "concat", "sum": "add",
+    "zeropadding": "zeropad", "cropping": "crop", "centercrop": "crop",
+    "pixelshuffle": "pixel_shuffle", "depthtospace": "pixel_shuffle", "pixelunshuffle": "pixel_unshuffle",
+    "spacetodepth": "pixel_unshuffle",
+}
+#: How to name a concept whose layer type is not registered.
+CONCEPT_NAMES = {
+    "layer_norm": "layer normalisation", "group_norm": "group normalisation",
+    "instance_norm": "instance normalisation", "layer_scale": "a learned per-channel scale (LayerScale; 'mul' multiplies two inputs)",
+    "upsample": "upsampling", "conv_transpose": "transposed convolution", "crop": "center cropping",
+    "pixel_shuffle": "pixel shuffle (depth to space)", "pixel_unshuffle": "pixel unshuffle (space to depth)",
+}
+
+
+def concept_key(word: str) -> str:
+    """'BatchNorm2d', 'batch_norm', 'Conv2D' → 'batchnorm', 'batchnorm', 'conv'."""
+    key = re.sub(r"[\s_\-]", "", str(word)).lower()
+    return re.sub(r"(?<=[a-z])[123]d$", "", key)
+
+
+def concept_type(word: str) -> str | None:
+    """The registered layer type a class or concept name stands for, when it is unambiguous."""
+    target = CONCEPT_WORDS.get(concept_key(word))
+    if target is not None:
+        return target if lookup(target) is not None else None
+    names = {}
+    for name in list(REGISTRY) + list(ALIASES):
+        names.setdefault(concept_key(name), set()).add(lookup(name).type_name)
+    found = names.get(concept_key(word), set())
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def layer_suggestion(word: str, choices) -> str:
+    """What to tell a user whose layer type is unknown: the concept's layer type, that archcalc
+    has none for the concept, or the nearest spelling."""
+    target = CONCEPT_WORDS.get(concept_key(word))
+    if target is not None and lookup(target) is None:
+        return f"; archcalc has no layer type for {CONCEPT_NAMES.get(target, target)}"
+    if target is not None:
+        return f" (did you mean '{target}'?)"
+    return did_you_mean(word, choices)
 
 
 def _error(code, message, location, layer=None):
@@ -68,8 +128,9 @@ def parse_shape(text, location: Location | None = None) -> tuple[int, ...]:
                      location) from None
     if any(d >= 2**62 for d in shape):
         raise _error("E306", f"input shape {text!r} has a dimension beyond 64-bit arithmetic", location)
-    if len(shape) not in (1, 3):
-        raise _error("E203", f"input shape needs 3 dimensions (C×H×W) or 1 (features), got {len(shape)}", location)
+    if not 1 <= len(shape) <= 4:
+        raise _error("E203", f"input shape needs 2 to 4 dimensions (C×L, C×H×W or C×D×H×W) or 1 (features), "
+                             f"got {len(shape)}", location)
     return shape
 
 
@@ -453,6 +514,8 @@ class _Compiler:
         if not isinstance(self.defaults, Mapping):
             raise _error("E203", "defaults must be a mapping", document.value_location("defaults"))
         self.graph = Graph(spec.name)
+        #: Independent errors found so far (unknown types and keys, joins of one input), reported together.
+        self.errors: list[ArchcalcError] = []
         self.full_names: dict[str, int] = {}
         self.instances = 0
 
@@ -468,7 +531,16 @@ class _Compiler:
                                      if "input" in document else document.location))
         self.input_shape = input_shape
         scope = _Scope("", dict(self.variables), 0)
-        self._sequence(layers, scope, 0)
+        try:
+            self._sequence(layers, scope, 0)
+        except ArchcalcError as error:
+            if not self.errors:
+                raise
+            raise ArchcalcErrors(self.errors + [error]) from None
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ArchcalcErrors(self.errors)
         self._warn_unused()
         return self.graph
 
@@ -627,11 +699,15 @@ class _Compiler:
 
     # ---- the three kinds of entry ----
     def _layer(self, type_name, args, name, inputs, where, key_where, scope, variables) -> int:
-        cls = lookup(type_name)
+        cls = lookup(type_name) or lookup(concept_type(type_name) or "")
         if cls is None:
+            # An independent error: noted, and the entry stands in as an identity so that the
+            # rest of the spec is still read and its other errors reported in the same run.
             choices = list(REGISTRY) + list(ALIASES) + list(self.blocks)
-            raise _error("E201", f"unknown layer type '{type_name}'{did_you_mean(type_name, choices)}",
-                         key_where, name)
+            self.errors.append(_error("E201", f"unknown layer type '{type_name}'"
+                                              f"{layer_suggestion(type_name, choices)}", key_where,
+                                      self._full(scope, name)))
+            return self._add(scope, name, REGISTRY["identity"](), inputs[:1], where)
         if args is not None and not isinstance(args, Mapping):
             raise _error("E203", f"settings of {type_name} must be a mapping such as "
                                  f"{type_name}: {{key: value}}, got {args!r}", key_where, name)
@@ -641,10 +717,11 @@ class _Compiler:
             if key in ENTRY_KEYS:
                 continue
             if key not in cls.keys:
-                raise _error("E202", f"unknown key '{key}' for {cls.type_name}"
-                                     f"{did_you_mean(key, list(cls.keys) + list(ENTRY_KEYS))}; "
-                                     f"keys: {', '.join(cls.keys) or 'none'}",
-                             args.key_location(key), self._full(scope, name))
+                self.errors.append(_error("E202", f"unknown key '{key}' for {cls.type_name}"
+                                                  f"{did_you_mean(key, list(cls.keys) + list(ENTRY_KEYS))}; "
+                                                  f"keys: {', '.join(cls.keys) or 'none'}",
+                                          args.key_location(key), self._full(scope, name)))
+                continue
             values[key] = self._convert(cls, key, value, args.value_location(key), variables,
                                         self._full(scope, name))
         for key, spec_key in cls.keys.items():
@@ -656,12 +733,30 @@ class _Compiler:
             elif spec_key.required:
                 raise _error("E204", f"{cls.type_name} needs '{key}' ({spec_key.doc})", key_where,
                              self._full(scope, name))
+        for key in cls.reference_keys:  # like: LAYER reads that layer's shape: a further input
+            if values.get(key) is not None:
+                inputs = [*inputs, self._reference(values[key], args, key, scope, name)]
         low, high = cls.arity
         if len(inputs) < low or (high is not None and len(inputs) > high):
             expected = f"{low}" if low == high else f"at least {low}"
             raise _error("E405", f"{cls.type_name} takes {expected} input(s), got {len(inputs)}", where,
                          self._full(scope, name))
+        if cls.joins and len(inputs) < 2:
+            self.errors.append(_error("E405", f"{cls.type_name} joins two or more inputs (from: [a, b], or a list of "
+                                              f"branches), got {len(inputs)}; alone it would change nothing",
+                                      where, self._full(scope, name)))
         return self._add(scope, name, cls(**values), inputs, where)
+
+    def _reference(self, reference, args, key, scope, name) -> int:
+        """The node a ``like:`` key names: 'input' is the network's input."""
+        index = 0 if reference == "input" else scope.resolve(reference)
+        if index is None:
+            index = self.full_names.get(reference)
+        if index is None:
+            where = args.value_location(key) if isinstance(args, Mapping) and key in args else None
+            raise _error("E401", f"'{key}' names '{reference}', which is not defined before this layer"
+                                 f"{did_you_mean(reference, scope.known_names())}", where, self._full(scope, name))
+        return index
 
     def _default(self, cls, key):
         """Spec-level defaults: per layer type (defaults: {conv: {bias: false}}) or for any type."""
@@ -681,8 +776,9 @@ class _Compiler:
                          layer_name) from None
 
     def _branches(self, type_name, branches, name, inputs, where, key_where, scope, variables) -> int:
-        if lookup(type_name) is None or lookup(type_name).type_name not in JOIN_TYPES:
-            raise _error("E203", f"only {', '.join(JOIN_TYPES)} take a list of branches; "
+        if lookup(type_name) is None or not lookup(type_name).joins:
+            joins = ", ".join(name for name, cls in REGISTRY.items() if cls.joins)
+            raise _error("E203", f"only {joins} take a list of branches; "
                                  f"'{type_name}' needs a mapping of settings", key_where, self._full(scope, name))
         if len(inputs) != 1:
             raise _error("E405", "a join with branches starts all branches from one input", where,

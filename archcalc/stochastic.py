@@ -5,7 +5,7 @@ linear decay rule, p_l falls from 1 to p_L at the last block). By linearity of e
 expected depth and the expected MACs of a training pass are sums over layers, each weighted by the
 probability that it runs. Inference runs every layer, so the usual counts are the full-depth cost.
 
-A spec marks a droppable branch with a ``stochastic_depth`` layer at its end. The layers dropped
+A spec marks a droppable branch with a layer that drops it (``stochastic_depth``) at its end. The layers dropped
 with it are those whose output reaches the rest of the network only through it: the branch, not
 the shortcut and not the block's input.
 """
@@ -16,10 +16,6 @@ import heapq
 from dataclasses import dataclass
 
 import numpy as np
-
-#: Layer families that make up a network's depth ("layers with weights").
-DEPTH_FAMILIES = ("conv", "fc")
-
 
 def expected_cost(survival, costs, fixed=0.0):
     """Σ p_l · c_l + fixed: the expected cost of parts that run with probabilities p_l.
@@ -60,7 +56,7 @@ def run_probabilities(graph) -> list[float]:
     readers = graph.consumers()
     probability = [1.0] * len(graph.nodes)
     for node in graph.nodes:
-        if node.type_name == "stochastic_depth":
+        if node.layer is not None and node.layer.drops_branch:
             for index in dropped_with(graph, node.index, readers):
                 probability[index] *= 1.0 - node.layer.p
     return probability
@@ -87,10 +83,10 @@ class TrainingCost:
 def training_cost(analysis) -> TrainingCost | None:
     """Expected depth and MACs of a training pass, or None if no branch is ever dropped."""
     graph = analysis.graph
-    if not any(node.type_name == "stochastic_depth" for node in graph.nodes):
+    if not any(node.layer is not None and node.layer.drops_branch for node in graph.nodes):
         return None
     probability = run_probabilities(graph)
-    in_depth = [row.layer is not None and row.layer.family in DEPTH_FAMILIES for row in analysis.rows]
+    in_depth = [row.layer is not None and row.layer.counts_toward_depth for row in analysis.rows]
     depth_probability = [p for p, counted in zip(probability, in_depth) if counted]
     macs = np.sum([row.macs for row in analysis.rows], axis=0, dtype=np.int64)
     expected_macs = expected_cost(probability, [row.macs.astype(np.float64) for row in analysis.rows])

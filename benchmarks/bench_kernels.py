@@ -2,7 +2,7 @@
 
 Run on demand:  python benchmarks/bench_kernels.py [--repeat 5]
 
-For each VGG-16 convolution it prints the median time of ``archcalc.kernels.conv2d`` against
+For each VGG-16 convolution it prints the median time of ``archcalc.kernels.conv`` against
 the bare ``np.matmul`` of the same M x N x K (weights (O, C·kh·kw) times a ready-made window
 matrix (C·kh·kw, H_out·W_out): the ceiling for an im2col design) and against PyTorch's
 ``F.conv2d`` when torch is installed, run with the same number of threads as NumPy's BLAS.
@@ -114,7 +114,7 @@ def bench_layer(rng, c: int, o: int, size: int, repeat: int) -> tuple:
     weight_matrix = w.reshape(o, k)
     window_matrix = rng.standard_normal((k, p), dtype=np.float32)
     ours, gemm = median_ms(
-        [lambda: kernels.conv2d(x, w, b, padding=(1, 1, 1, 1)), lambda: weight_matrix @ window_matrix], repeat
+        [lambda: kernels.conv(x, w, b, padding=(1, 1, 1, 1)), lambda: weight_matrix @ window_matrix], repeat
     )
     ref = None
     if torch is not None:
@@ -131,9 +131,9 @@ def vgg16_weights(rng):
 
 def forward_numpy(x, convs, fcs):
     for (name, *_), (w, b) in zip(VGG16_CONVS, convs):
-        x = kernels.relu(kernels.conv2d(x, w, b, padding=(1, 1, 1, 1))[0])
+        x = kernels.relu(kernels.conv(x, w, b, padding=(1, 1, 1, 1))[0])
         if name in POOL_AFTER:
-            x = kernels.max_pool2d(x, (2, 2), (2, 2))[0]
+            x = kernels.max_pool(x, (2, 2), (2, 2))[0]
     x = x.reshape(x.shape[0], -1)
     for i, (w, b) in enumerate(fcs):
         x = kernels.linear(x, w, b)[0]

@@ -75,6 +75,18 @@ def inline():
     return get
 
 
+# ---- golden output ----
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the tool output shown in README.md and docs/*.md instead of comparing it")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden") or os.environ.get("ARCHCALC_UPDATE_GOLDEN") == "1"
+
+
 # ---- skips in CI ----
 
 #: Optional packages a test may skip without: the PyTorch oracle tests run in their own CI step,

@@ -34,6 +34,7 @@ Provenance conventions
 """
 
 _TV = "pytorch/vision@f52fd335 "
+_TV_VIDEO = "torchvision/models/video/ (3-decimal _ops revision) "
 _TV_CONVNEXT = "torchvision/models/convnext.py (3-decimal _ops revision) "
 _TV_EFFV2 = "torchvision/models/efficientnet.py (3-decimal _ops revision) "
 _TV_REGNET = "pytorch/vision torchvision/models/regnet.py (3-decimal _ops revision) "
@@ -148,6 +149,17 @@ TORCHVISION = {
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B6_Weights.IMAGENET1K_V1"},
     "efficientnet_b7": {"params": 66347960, "gflops": 37.746, "input": (3, 600, 600), "resize": 600,
                         "source": _TV + "torchvision/models/efficientnet.py EfficientNet_B7_Weights.IMAGENET1K_V1"},
+    # Video (inputs C×T×H×W): torchvision/models/video/{resnet,s3d}.py *_Weights.KINETICS400_V1 meta (3-decimal _ops
+    # revision; architecture from pytorch/vision@0614eaca torchvision/models/video/resnet.py and the s3d.py revision read).
+    # _ops is measured on a 16-frame clip at the weights' crop size (VideoClassification crop 112 / 224).
+    "r3d_18": {"params": 33371472, "gflops": 40.697, "input": (3, 16, 112, 112), "resize": (128, 171),
+               "source": _TV_VIDEO + "resnet.py R3D_18_Weights.KINETICS400_V1"},
+    "mc3_18": {"params": 11695440, "gflops": 43.343, "input": (3, 16, 112, 112), "resize": (128, 171),
+               "source": _TV_VIDEO + "resnet.py MC3_18_Weights.KINETICS400_V1"},
+    "r2plus1d_18": {"params": 31505325, "gflops": 40.519, "input": (3, 16, 112, 112), "resize": (128, 171),
+                    "source": _TV_VIDEO + "resnet.py R2Plus1D_18_Weights.KINETICS400_V1"},
+    "s3d": {"params": 8320048, "gflops": 17.979, "input": (3, 16, 224, 224), "resize": (256, 256),
+            "source": _TV_VIDEO + "s3d.py S3D_Weights.KINETICS400_V1"},
     # ConvNeXt: torchvision/models/convnext.py ConvNeXt_*_Weights.IMAGENET1K_V1 meta (3-decimal _ops revision; the
     # architecture, CNBlock and block_setting, from the same file).  _ops counts the channels-last Linear layers'
     # matmuls over every position (= 1x1 convolutions).

@@ -16,6 +16,13 @@ from tests.reference_numbers import TORCHVISION
 # name: (top-1 %, top-5 %, file, weights enum)
 TORCHVISION_ACCURACY = {
     "alexnet_torchvision": (56.522, 79.066, "alexnet.py", "AlexNet_Weights"),
+    "convnext_tiny": (82.520, 96.146, "convnext.py", "ConvNeXt_Tiny_Weights"),
+    "convnext_small": (83.616, 96.650, "convnext.py", "ConvNeXt_Small_Weights"),
+    "convnext_base": (84.062, 96.870, "convnext.py", "ConvNeXt_Base_Weights"),
+    "convnext_large": (84.414, 96.976, "convnext.py", "ConvNeXt_Large_Weights"),
+    "efficientnet_v2_s": (84.228, 96.878, "efficientnet.py", "EfficientNet_V2_S_Weights"),
+    "efficientnet_v2_m": (85.112, 97.156, "efficientnet.py", "EfficientNet_V2_M_Weights"),
+    "efficientnet_v2_l": (85.808, 97.788, "efficientnet.py", "EfficientNet_V2_L_Weights"),
     "densenet121": (74.434, 91.972, "densenet.py", "DenseNet121_Weights"),
     "densenet161": (77.138, 93.560, "densenet.py", "DenseNet161_Weights"),
     "densenet169": (75.600, 92.806, "densenet.py", "DenseNet169_Weights"),

@@ -283,7 +283,7 @@ def test_schema_validates_every_shipped_spec():
     ("[{conv: {out: 8, kernel: '3'}}]", False),
     ("[{conv: {out: 8, kernel: 0}}]", False),
     ("[{conv: {out: 8, kernal: 3}}]", False),
-    ("[{maxpool: {kernel: 2, padding: [1, 1, 1]}}]", False),
+    ("[{maxpool: {kernel: 2, padding: [1, 1, 1, 1, 1, 1, 1]}}]", False),
 ])
 def test_schema_is_generated_from_the_layer_classes(layers, valid):
     jsonschema = pytest.importorskip("jsonschema")

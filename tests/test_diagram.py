@@ -129,3 +129,34 @@ def test_bad_spec_gives_the_located_error(tmp_path):
     path.write_text("input: 3x8x8\nlayers:\n  - conv: {out: 4, kernel: 9}\n")
     result = CliRunner().invoke(main, ["diagram", str(path)])
     assert result.exit_code == 2 and result.output.startswith(f"{path}:3:")
+
+
+def test_an_onnx_model_is_drawn_like_a_spec(tmp_path):
+    onnx = pytest.importorskip("onnx", reason="the onnx extra (pip install 'archcalc[onnx]') is not installed")
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = numpy_helper.from_array(np.zeros((8, 3, 3, 3), np.float32), "w")
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="relu")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                              [helper.make_tensor_value_info("r", TensorProto.FLOAT, None)], [weights])
+    path = tmp_path / "tiny.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    text = run("diagram", str(path), "--format", "mermaid").output
+    assert text.startswith("flowchart TB")
+    nodes_, edges = mermaid_counts(text)
+    assert len(nodes_) == 2 and len(edges) == 1  # input → conv (+ relu folded in)
+    assert '-->|"3×16×16"|' in text and "216 params · 55.3K MACs" in text  # 8·3·3·3; 16·16·216
+
+
+@pytest.mark.parametrize("spec_text, edges", [
+    ("input: 3x100\nlayers:\n  - conv: {out: 16, kernel: 5}\n  - relu\n  - flatten\n  - fc: {out: 4}\n",
+     ["3×100", "1536"]),                                      # C×L: 16 channels × (100 − 5 + 1) = 1,536
+    ("input: 2x8x16x16\nlayers:\n  - conv: {out: 4, kernel: 3, padding: 1}\n  - maxpool: {kernel: 2}\n"
+     "  - flatten\n  - fc: {out: 10}\n", ["2×8×16×16", "4×8×16×16", "1024"]),   # C×D×H×W: 4·4·8·8 = 1,024
+])
+def test_shapes_of_every_rank_label_the_edges(tmp_path, spec_text, edges):
+    path = tmp_path / "net.yaml"
+    path.write_text(spec_text)
+    text = run("diagram", str(path), "--format", "dot").output
+    assert re.findall(r'-> \w+ \[label=" ([^"]+)"\]', text) == edges

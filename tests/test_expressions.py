@@ -184,3 +184,14 @@ def test_expression_errors_in_vars_are_located():
         spec.variables()
     assert (error.value.code, error.value.location.line) == ("E205", 3)
     assert "log(): math domain error" in error.value.message
+
+
+def test_the_documented_regnet_rule():
+    """docs/spec-format.md's RegNet example, run as written."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    section = text[text.index("A design space written as its rule"):]
+    example = section[section.index("```yaml\n") + len("```yaml\n"):section.index("```\n", section.index("```yaml"))]
+    variables = spec_from_text("input: 3x8x8\nlayers: [relu]\n" + example).variables()
+    assert (variables["stage_widths"], variables["stage_depths"]) == (REGNET_X_400MF_WIDTHS, REGNET_X_400MF_DEPTHS)

@@ -202,3 +202,14 @@ def test_errors_inside_an_included_block_point_into_its_file(tmp_path):
     # the including spec's vars are what an included block sees
     spec = load_specs(str(tmp_path / "m.yaml"), "input: 3x8x8\nvars: {width: 5}\ninclude: lib.yaml\nlayers: [widen]\n")[0]
     assert analysed_totals(spec)["params"] == 3 * 5 + 5
+
+
+def test_the_documented_example_is_mobilenet_v3_large():
+    """docs/spec-format.md's complete include example, run as written."""
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    section = text[text.index("## Including blocks from other specs"):]
+    example = section[section.index("```yaml\n") + len("```yaml\n"):section.index("```\n", section.index("```yaml"))]
+    spec = load_specs("docs_example.yaml", example)[0]
+    assert analysed_totals(spec)["params"] == 5_483_032     # torchvision's num_params

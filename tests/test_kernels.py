@@ -200,7 +200,7 @@ def conv_cases(draw):
 @given(conv_cases())
 def test_conv2d_matches_reference_loops(case):
     x, w, b, options = case
-    y, _ = kernels.conv2d(x, w, b, **options)
+    y, _ = kernels.conv(x, w, b, **options)
     expected = reference_conv2d(x, w, b, options["stride"], options["padding"], options["dilation"], options["groups"])
     assert_close(y, expected, atol=1e-5 * w[0].size)
 
@@ -215,7 +215,7 @@ def test_conv2d_shape_and_macs_closed_form(case):
     (sh, sw), (dh, dw), groups = options["stride"], options["dilation"], options["groups"]
     ho = (h + top + bottom - dh * (kh - 1) - 1) // sh + 1
     wo = (width + left + right - dw * (kw - 1) - 1) // sw + 1
-    y, macs = kernels.conv2d(x, w, b, **options)
+    y, macs = kernels.conv(x, w, b, **options)
     assert y.shape == (n, o, ho, wo)
     assert macs == n * o * ho * wo * (c // groups) * kh * kw
 
@@ -224,8 +224,8 @@ def test_conv2d_shape_and_macs_closed_form(case):
 @given(conv_cases(), st.integers(1, 4000))
 def test_conv2d_chunked_equals_unchunked(case, max_bytes):
     x, w, b, options = case
-    whole, whole_macs = kernels.conv2d(x, w, b, **options)
-    chunked, chunked_macs = kernels.conv2d(x, w, b, **options, max_bytes=max_bytes)
+    whole, whole_macs = kernels.conv(x, w, b, **options)
+    chunked, chunked_macs = kernels.conv(x, w, b, **options, max_bytes=max_bytes)
     np.testing.assert_allclose(chunked, whole, rtol=1e-6, atol=1e-6)
     assert chunked_macs == whole_macs
 
@@ -251,7 +251,7 @@ def test_conv2d_max_bytes_caps_the_window_matrix(monkeypatch):
     one_row = 4 * 3 * 3 * 10 * 4  # window matrix bytes for one output row of one sample
     for max_bytes, calls in [(2**30, 1), (12 * one_row, 3), (5 * one_row, 9), (one_row, 36), (1, 36)]:
         recorder.calls.clear()
-        y, macs = kernels.conv2d(x, w, padding=(1, 1, 1, 1), max_bytes=max_bytes)
+        y, macs = kernels.conv(x, w, padding=(1, 1, 1, 1), max_bytes=max_bytes)
         assert_close(y, expected, atol=1e-4)
         assert macs == 3 * 6 * 12 * 10 * 4 * 3 * 3
         assert len(recorder.calls) == calls
@@ -261,7 +261,7 @@ def test_conv2d_max_bytes_caps_the_window_matrix(monkeypatch):
 def test_conv2d_1x1_uses_the_input_as_window_matrix(monkeypatch):
     x, w, b = random_array(0, (2, 6, 5, 7)), random_array(1, (4, 3, 1, 1)), random_array(2, (4,))
     recorder = MatmulRecorder(monkeypatch)
-    y, macs = kernels.conv2d(x, w, b, groups=2)
+    y, macs = kernels.conv(x, w, b, groups=2)
     assert_close(y, reference_conv2d(x, w, b, (1, 1), (0, 0, 0, 0), (1, 1), 2))
     assert macs == 2 * 4 * 5 * 7 * 3
     assert len(recorder.calls) == 1 and np.shares_memory(recorder.calls[0][1], x)
@@ -270,10 +270,10 @@ def test_conv2d_1x1_uses_the_input_as_window_matrix(monkeypatch):
 def test_conv2d_working_memory_is_per_thread():
     # conv2d keeps its window matrix between calls; threads running at once must not share it.
     cases = [(random_array(seed, (2, 3, 20 + seed, 17)), random_array(seed + 9, (4, 3, 3, 3))) for seed in range(4)]
-    expected = [kernels.conv2d(x, w, padding=(1, 2, 0, 1))[0] for x, w in cases]
+    expected = [kernels.conv(x, w, padding=(1, 2, 0, 1))[0] for x, w in cases]
     with ThreadPoolExecutor(max_workers=4) as pool:
         for _ in range(5):
-            results = list(pool.map(lambda case: kernels.conv2d(*case, padding=(1, 2, 0, 1))[0], cases))
+            results = list(pool.map(lambda case: kernels.conv(*case, padding=(1, 2, 0, 1))[0], cases))
             for y, want in zip(results, expected):
                 assert np.array_equal(y, want)
 
@@ -293,7 +293,7 @@ def test_conv2d_working_memory_is_per_thread():
 def test_conv2d_named_cases(x_shape, w_shape, options):
     x, w, b = random_array(0, x_shape), random_array(1, w_shape), random_array(2, w_shape[:1])
     groups = options.get("groups", 1)
-    y, _ = kernels.conv2d(x, w, b, **options)
+    y, _ = kernels.conv(x, w, b, **options)
     expected = reference_conv2d(
         x,
         w,
@@ -318,11 +318,11 @@ def test_conv2d_named_cases(x_shape, w_shape, options):
 )
 def test_conv2d_rejects_inconsistent_arguments(x_shape, w_shape, options, message):
     with pytest.raises(ValueError, match=message):
-        kernels.conv2d(np.zeros(x_shape, np.float32), np.zeros(w_shape, np.float32), **options)
+        kernels.conv(np.zeros(x_shape, np.float32), np.zeros(w_shape, np.float32), **options)
 
 
 def test_conv2d_keeps_float32():
-    y, _ = kernels.conv2d(np.ones((1, 2, 4, 4), np.float32), np.ones((2, 2, 3, 3), np.float32), np.ones(2, np.float32))
+    y, _ = kernels.conv(np.ones((1, 2, 4, 4), np.float32), np.ones((2, 2, 3, 3), np.float32), np.ones(2, np.float32))
     assert y.dtype == np.float32
     assert float(y[0, 0, 0, 0]) == 19.0
 
@@ -398,7 +398,7 @@ def call(fn, *args, **kwargs):
 @given(pool_cases(with_dilation=True))
 def test_max_pool_matches_reference(case):
     x, kernel, stride, padding, dilation, ceil_mode = case
-    result = call(kernels.max_pool2d, x, kernel, stride, padding, dilation, ceil_mode)
+    result = call(kernels.max_pool, x, kernel, stride, padding, dilation, ceil_mode)
     expected = reference_pool(x, kernel, stride, padding, dilation, ceil_mode, "max")
     check_pool(result, expected, kernel, pool_output_shape(x, kernel, stride, padding, dilation, ceil_mode))
 
@@ -407,7 +407,7 @@ def test_max_pool_matches_reference(case):
 @given(pool_cases(with_dilation=False), st.booleans())
 def test_avg_pool_matches_reference(case, count_include_pad):
     x, kernel, stride, padding, _, ceil_mode = case
-    result = call(kernels.avg_pool2d, x, kernel, stride, padding, ceil_mode, count_include_pad)
+    result = call(kernels.avg_pool, x, kernel, stride, padding, ceil_mode, count_include_pad)
     expected = reference_pool(x, kernel, stride, padding, (1, 1), ceil_mode, "avg", count_include_pad)
     check_pool(result, expected, kernel, pool_output_shape(x, kernel, stride, padding, (1, 1), ceil_mode))
 
@@ -416,18 +416,18 @@ def test_avg_pool_divisors_in_ceil_mode():
     # 5x5 ones, 2x2 windows, stride 2, ceil mode, one row/column of padding at the bottom/right:
     # output 3x3; the last window row/column covers one input row plus one padding row.
     x = np.ones((1, 1, 5, 5), np.float32)
-    including, _ = kernels.avg_pool2d(x, (2, 2), (2, 2), (0, 1, 0, 1), ceil_mode=True, count_include_pad=True)
-    excluding, _ = kernels.avg_pool2d(x, (2, 2), (2, 2), (0, 1, 0, 1), ceil_mode=True, count_include_pad=False)
+    including, _ = kernels.avg_pool(x, (2, 2), (2, 2), (0, 1, 0, 1), ceil_mode=True, count_include_pad=True)
+    excluding, _ = kernels.avg_pool(x, (2, 2), (2, 2), (0, 1, 0, 1), ceil_mode=True, count_include_pad=False)
     assert including[0, 0].tolist() == [[1, 1, 0.5], [1, 1, 0.5], [0.5, 0.5, 0.25]]
     assert excluding[0, 0].tolist() == [[1.0] * 3] * 3
     # Without padding the ceil-mode window past the input is clipped away even when counting padding.
-    clipped, _ = kernels.avg_pool2d(x, (2, 2), (2, 2), ceil_mode=True, count_include_pad=True)
+    clipped, _ = kernels.avg_pool(x, (2, 2), (2, 2), ceil_mode=True, count_include_pad=True)
     assert clipped[0, 0].tolist() == [[1.0] * 3] * 3
 
 
 def test_max_pool_vgg_shape_and_reads():
     x = random_array(0, (1, 64, 224, 224))
-    y, reads = kernels.max_pool2d(x, (2, 2), (2, 2))
+    y, reads = kernels.max_pool(x, (2, 2), (2, 2))
     assert y.shape == (1, 64, 112, 112)
     assert reads == 64 * 112 * 112 * 4
     assert np.array_equal(y, x.reshape(1, 64, 112, 2, 112, 2).max(axis=(3, 5)))
@@ -435,15 +435,15 @@ def test_max_pool_vgg_shape_and_reads():
 
 def test_pool_rejects_windows_of_padding_only():
     with pytest.raises(ValueError, match="no input element"):
-        kernels.max_pool2d(np.ones((1, 1, 4, 4), np.float32), (2, 2), (1, 1), padding=(2, 0, 0, 0))
+        kernels.max_pool(np.ones((1, 1, 4, 4), np.float32), (2, 2), (1, 1), padding=(2, 0, 0, 0))
 
 
 def test_global_pools():
     x = random_array(3, (2, 3, 5, 4))
-    mean, reads = kernels.global_avg_pool2d(x)
+    mean, reads = kernels.global_avg_pool(x)
     assert mean.shape == (2, 3, 1, 1) and reads == 2 * 3 * 5 * 4
     assert_close(mean, x.astype(np.float64).mean(axis=(2, 3), keepdims=True), atol=1e-6)
-    peak, reads = kernels.global_max_pool2d(x)
+    peak, reads = kernels.global_max_pool(x)
     assert peak.shape == (2, 3, 1, 1) and reads == 2 * 3 * 5 * 4
     assert np.array_equal(peak[:, :, 0, 0], np.array([[x[n, c].max() for c in range(3)] for n in range(2)]))
 
@@ -506,7 +506,6 @@ SCALAR_ACTIVATIONS = {
     "hard_sigmoid": lambda v: min(max(v + 3, 0.0), 6.0) / 6,
     "tanh": math.tanh,
     "silu": lambda v: v * _scalar_sigmoid(v),
-    "swish": lambda v: v * _scalar_sigmoid(v),
     "hard_swish": lambda v: v * min(max(v + 3, 0.0), 6.0) / 6,
     "gelu": lambda v: 0.5 * v * (1 + math.erf(v / math.sqrt(2))),
     "elu": lambda v: v if v > 0 else math.expm1(v),
@@ -568,7 +567,7 @@ def test_conv2d_matches_torch(torch, case):
         dilation=options["dilation"],
         groups=options["groups"],
     )
-    y, _ = kernels.conv2d(x, w, b, **options)
+    y, _ = kernels.conv(x, w, b, **options)
     assert_close(y, expected.numpy(), atol=1e-5 * w[0].size)
 
 
@@ -591,7 +590,7 @@ def torch_pool_cases(draw, with_dilation):
 def test_max_pool_matches_torch(torch, case):
     x, kernel, stride, pad, dilation, ceil_mode = case
     expected = torch.nn.functional.max_pool2d(tensor(torch, x), kernel, stride, pad, dilation, ceil_mode).numpy()
-    result = call(kernels.max_pool2d, x, kernel, stride, (pad[0], pad[0], pad[1], pad[1]), dilation, ceil_mode)
+    result = call(kernels.max_pool, x, kernel, stride, (pad[0], pad[0], pad[1], pad[1]), dilation, ceil_mode)
     if isinstance(result, ValueError):  # a window of padding only, which PyTorch fills with -inf
         assert np.isneginf(expected).any()
         return
@@ -603,7 +602,7 @@ def test_max_pool_matches_torch(torch, case):
 def test_avg_pool_matches_torch(torch, case, count_include_pad):
     x, kernel, stride, pad, _, ceil_mode = case
     expected = torch.nn.functional.avg_pool2d(tensor(torch, x), kernel, stride, pad, ceil_mode, count_include_pad)
-    y, _ = kernels.avg_pool2d(x, kernel, stride, (pad[0], pad[0], pad[1], pad[1]), ceil_mode, count_include_pad)
+    y, _ = kernels.avg_pool(x, kernel, stride, (pad[0], pad[0], pad[1], pad[1]), ceil_mode, count_include_pad)
     assert_close(y, expected.numpy())
 
 
@@ -624,7 +623,6 @@ def torch_activations(torch):
         "hard_sigmoid": F.hardsigmoid,
         "tanh": torch.tanh,
         "silu": F.silu,
-        "swish": F.silu,
         "hard_swish": F.hardswish,
         "gelu": F.gelu,
         "elu": F.elu,

@@ -93,3 +93,37 @@ def test_fit_drops_lowest_priority_first_and_never_a_cell():
     layout = fit(columns, 20)
     assert [c.title for c in layout.columns] == ["Layer", "Params"] and layout.name_width >= 8
     assert fit(columns, None).columns == columns
+
+
+@pytest.mark.parametrize("width", [None, 80, 40])
+@pytest.mark.parametrize("report", ["summary", "compare", "verify", "several inputs"])
+def test_plain_text_in_a_pipe_is_what_rich_draws(report, width):
+    """Pipes get the layout as plain text, without loading rich's console; it must match rich."""
+    import io
+
+    from rich.console import Console
+
+    from archcalc.engine import Config
+    from archcalc.pipeline import analyse
+    from archcalc.render.table import Formatter, compare_table, summary_table
+    from archcalc.render.verify import verify_table
+    from archcalc.verify import verify
+
+    if report == "summary":
+        made = summary_table(analyse("googlenet"), Formatter(), width)
+    elif report == "several inputs":
+        made = summary_table(analyse("resnet18", [(3, 224, 224), (3, 320, 320)]), Formatter(), width)
+    elif report == "compare":
+        made = compare_table([analyse(m) for m in ("alexnet", "googlenet", "vgg16")], Formatter(), width)
+    else:
+        made = verify_table(verify(catalog()["lenet5"].graph(), Config((1, 32, 32))), "LeNet-5", width)
+    from archcalc.render.layout import FittedTable
+
+    tables = [part for part in made.parts if isinstance(part, FittedTable)]
+    assert tables
+    for table in tables:
+        console = Console(file=io.StringIO(), width=max(width or 10_000, table.needed_width), highlight=False,
+                          soft_wrap=False)
+        console.print(table.to_rich())
+        drawn = [line.rstrip() for line in console.file.getvalue().splitlines()]
+        assert table.lines() == drawn

@@ -312,10 +312,10 @@ def test_missing_external_data(tmp_path):
 
 
 def test_file_beyond_the_protobuf_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    import archcalc.onnx_import as module
+    from archcalc.onnx_import import file
 
     path = save(tmp_path, [node("Relu", ["x"], "y")], [1, 3, 8, 8])
-    monkeypatch.setattr(module, "MAX_FILE_BYTES", 10)
+    monkeypatch.setattr(file, "MAX_FILE_BYTES", 10)
     with pytest.raises(ArchcalcError) as error:
         import_onnx(path)
     assert error.value.code == "E106"
@@ -389,18 +389,18 @@ def test_several_outputs_and_unused_nodes(tmp_path):
 def test_a_rule_that_miscounts_is_caught_against_the_file(tmp_path, monkeypatch):
     """Every layer's shape is held to ONNX's shape inference and its parameters to the node's own
     constant operands: a wrong rule is an error (E110), never a different number."""
-    import archcalc.onnx_import as module
+    from archcalc.onnx_import import rules
 
     path = save(tmp_path, [node("Conv", ["x", "w", "b"], "y", pads=[1, 1, 1, 1])], [1, 3, 8, 8],
                 {"w": (4, 3, 3, 3), "b": (4,)})
-    original = module.RULES["Conv"]
+    original = rules.RULES["Conv"]
 
     def without_bias(n):
         emits = original(n)
         emits[0].settings["bias"] = False
         return emits
 
-    monkeypatch.setitem(module.RULES, "Conv", without_bias)
+    monkeypatch.setitem(rules.RULES, "Conv", without_bias)
     with pytest.raises(ArchcalcError) as error:
         import_onnx(path)
     assert error.value.code == "E110" and "hold 112" in error.value.message
@@ -410,7 +410,7 @@ def test_a_rule_that_miscounts_is_caught_against_the_file(tmp_path, monkeypatch)
         emits[0].settings.pop("padding")
         return emits
 
-    monkeypatch.setitem(module.RULES, "Conv", no_padding)
+    monkeypatch.setitem(rules.RULES, "Conv", no_padding)
     with pytest.raises(ArchcalcError) as error:
         import_onnx(path)
     assert error.value.code == "E110" and "4×6×6" in error.value.message and "4×8×8" in error.value.message
@@ -496,6 +496,27 @@ def test_layer_norm_written_out_over_channels(tmp_path):
 def test_flow_values_read_back_as_written(value):
     import yaml
 
-    from archcalc.onnx_import import _flow
+    from archcalc.onnx_import.walk import flow
 
-    assert yaml.safe_load(_flow(value)) == value
+    assert yaml.safe_load(flow(value)) == value
+
+
+def test_channels_last_input_as_tensorflow_exports_it(tmp_path):
+    # tf2onnx: an N×H×W×C input, one Transpose to N×C×H×W, then the network; Gemm without transB.
+    nodes = [node("Transpose", ["x"], "t", perm=[0, 3, 1, 2]),
+             node("Conv", ["t", "w", "b"], "c", auto_pad="SAME_UPPER", strides=[2, 2]),
+             node("ReduceMean", ["c"], "m", axes=[2, 3], keepdims=0),
+             node("Gemm", ["m", "fw", "fb"], "y")]
+    result = Imported(save(tmp_path, nodes, [1, 9, 9, 3], {"w": (6, 3, 3, 3), "b": (6,), "fw": (6, 4), "fb": (4,)},
+                           opset=13))
+    assert result.types() == ["permute", "conv", "global_avgpool", "flatten", "fc"]
+    assert tuple(int(d[0]) for d in result.analysis.rows[0].output_shape) == (9, 9, 3)
+    # 'same' with stride 2 on 9: ceil(9/2) = 5
+    assert result.totals["macs"] == 6 * 5 * 5 * 3 * 9 + 6 * 4
+    assert result.totals["params"] == 6 * 27 + 6 + 24 + 4
+
+
+def test_import_to_an_unwritable_place_is_a_one_line_error(tmp_path):
+    path = save(tmp_path, [node("Relu", ["x"], "y")], [1, 3, 8, 8])
+    result = CliRunner().invoke(main, ["import", path, "-o", str(tmp_path / "no" / "such" / "dir.yaml")])
+    assert result.exit_code == 2 and "E104" in result.output and "Traceback" not in result.output

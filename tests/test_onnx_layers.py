@@ -140,3 +140,21 @@ def test_reduce_keeps_or_drops_axes_and_reads_every_element():
     assert out(analysis) == (6,)
     with pytest.raises(ArchcalcError, match="not distinct axes"):
         run("- reduce: {op: max, axes: [3]}", "6x4x5")
+
+
+@pytest.mark.parametrize("type_name", ["permute", "reshape", "fc_last_axis", "layer_norm_last_axis", "elementwise",
+                                       "reduce", "opaque"])
+def test_documented_examples_run(type_name):
+    """Every ``Example:`` in the type's docs is a layer entry that compiles and runs as written."""
+    import re
+
+    from archcalc.layers import lookup
+    from archcalc.verify import verify
+
+    doc = lookup(type_name).__doc__
+    examples = re.findall(r"``([^`]+)``", doc[doc.index("Example:"):])
+    assert examples
+    for example in examples:
+        spec = spec_from_text(f"name: t\ninput: 64x4x4\nlayers:\n  - {example}\n")
+        result = verify(spec.graph(), Config((64, 4, 4), 1))
+        assert result.ok, example

@@ -456,3 +456,116 @@ class Mixed(nn.Module):
 def test_ops_across_opsets(tmp_path, opset):
     check_network(Mixed(), (3, 12, 11), tmp_path, opset=opset,
                   expect_types={"zeropad", "relu6", "slice", "channel_shuffle", "global_avgpool", "fc"})
+
+
+# ---- networks that need the N-d, transposed-convolution and up-sampling layer types ----
+
+def needs(*type_names):
+    from archcalc.layers import lookup
+
+    missing = [name for name in type_names if lookup(name) is None]
+    if missing:
+        pytest.skip(f"this archcalc has no {', '.join(missing)} layer type yet")
+
+
+def needs_spatial_rank(rank):
+    from archcalc.spec import parse_shape
+
+    try:
+        parse_shape("x".join(["3"] + ["8"] * rank))
+    except Exception:
+        pytest.skip(f"this archcalc has no inputs with {rank} spatial dimensions yet")
+
+
+class Conv3dNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv3d(3, 8, 3, padding=1, bias=False), nn.BatchNorm3d(8), nn.ReLU(inplace=True))
+        self.pool = nn.MaxPool3d(2)
+        self.block = nn.Sequential(nn.Conv3d(8, 16, (1, 3, 3), (1, 2, 2), (0, 1, 1)), nn.ReLU(inplace=True),
+                                   nn.Conv3d(16, 16, (3, 1, 1), padding=(1, 0, 0)))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(16, 5))
+
+    def forward(self, x):
+        return self.head(self.block(self.pool(self.stem(x))))
+
+
+class AudioNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv1d(1, 8, 80, 16), nn.BatchNorm1d(8), nn.ReLU(), nn.MaxPool1d(4),
+                                      nn.Conv1d(8, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool1d(1), nn.Flatten())
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
+
+
+class Generator(nn.Module):
+    """DCGAN's generator, narrow: transposed convolutions from a 16×1×1 code to a 3×16×16 image."""
+
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(16, 32, 4, 1, 0, bias=False), nn.BatchNorm2d(32), nn.ReLU(True),
+            nn.ConvTranspose2d(32, 16, 4, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(True),
+            nn.ConvTranspose2d(16, 8, 3, 2, 1, output_padding=1, groups=2), nn.ReLU(True),
+            nn.ConvTranspose2d(8, 3, 3, 1, 1), nn.Tanh())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class SegmentationHead(nn.Module):
+    """A stride-4 backbone, a classifier, and Resize back: to the input's size (bilinear), and ×2 (nearest)."""
+
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), nn.ReLU(), nn.Conv2d(8, 16, 3, 2, 1), nn.ReLU())
+        self.classifier = nn.Conv2d(16, 4, 1)
+        self.refine = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.classifier(self.backbone(x))
+        y = nn.functional.interpolate(y, scale_factor=2, mode="nearest")
+        y = self.refine(y)
+        return nn.functional.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+
+class SuperResolution(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.down = nn.PixelUnshuffle(2)
+        self.conv = nn.Conv2d(12, 12, 3, padding=1)
+        self.up = nn.PixelShuffle(2)
+
+    def forward(self, x):
+        return self.up(self.conv(self.down(x)))
+
+
+def test_conv3d_net(tmp_path):
+    needs_spatial_rank(3)
+    check_network(Conv3dNet(), (3, 8, 16, 16), tmp_path, expect_types={"conv", "maxpool", "global_avgpool"})
+
+
+def test_conv1d_audio_net(tmp_path):
+    needs_spatial_rank(1)
+    check_network(AudioNet(), (1, 800), tmp_path, expect_types={"conv", "maxpool", "global_avgpool"})
+
+
+def test_transposed_convolution_generator(tmp_path):
+    needs("conv_transpose")
+    check_network(Generator(), (16, 1, 1), tmp_path, expect_types={"conv_transpose"})
+
+
+def test_segmentation_head_resize(tmp_path):
+    needs("upsample")
+    results = check_network(SegmentationHead(), (3, 32, 24), tmp_path, expect_types={"upsample"})
+    _, analysis = results[True]
+    modes = [row.node.layer.mode for row in analysis.rows[1:] if row.node.type_name == "upsample"]
+    assert modes == ["nearest", "bilinear"]
+
+
+def test_pixel_shuffle_and_unshuffle(tmp_path):
+    needs("pixel_shuffle", "pixel_unshuffle")
+    check_network(SuperResolution(), (3, 8, 8), tmp_path, expect_types={"pixel_shuffle", "pixel_unshuffle"})

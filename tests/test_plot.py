@@ -105,7 +105,7 @@ def test_sweep_is_one_engine_walk_and_plots_its_totals(tmp_path, figures, monkey
         walks.append(len(configs))
         return original(graph, configs, dtype, mode)
 
-    monkeypatch.setattr(pipeline, "analyze", counted)  # the walk every command goes through
+    monkeypatch.setattr(pipeline, "analyze", counted)  # the engine walk every command goes through
     path = tmp_path / "sweep.svg"
     assert run("plot", "resnet50", "--sweep", "3x128x128:3x640x640", "-o", str(path)).exit_code == 0
     assert walks == [17]  # 128, 160, …, 640 in one walk

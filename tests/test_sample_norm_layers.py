@@ -75,6 +75,8 @@ def test_instance_norm_counts_and_pytorch_default(rank):
     shape = SHAPES[rank]
     assert facts(layer("instance_norm"), shape) == (shape, 0, 0, 0, {"normalization": 5 * size(shape)})
     assert facts(layer("instance_norm", affine=True), shape)[1] == 24
+    assert facts(layer("instance_norm", track_running_stats=True), shape) == (
+        shape, 0, 24, 0, {"normalization": 2 * size(shape)})          # BN-like at inference: x·a + b
 
 
 @pytest.mark.parametrize("rank", SHAPES)
@@ -86,6 +88,14 @@ def test_layer_scale_and_prelu_counts(rank):
     assert facts(layer("prelu", num_parameters=12), shape)[1] == 12
     assert facts(layer("mish"), shape) == (shape, 0, 0, 0, {"elementwise": size(shape)})
     assert facts(layer("gelu", approximate="tanh"), shape) == (shape, 0, 0, 0, {"elementwise": size(shape)})
+
+
+def test_learned_factors_are_params_not_weights():
+    """The lectures' weights count conv and fc weights only: normalisation, γ and slopes are not."""
+    for item in (layer("layer_norm"), layer("group_norm", groups=2), layer("instance_norm", affine=True),
+                 layer("layer_scale"), layer("prelu", num_parameters="channels")):
+        row = analyze(graph_of(item), [Config((4, 3, 3))]).rows[1]
+        assert int(row.params.trainable[0]) > 0 and int(row.params.weights[0]) == 0, item
 
 
 def test_shape_errors():
@@ -122,28 +132,54 @@ def test_errors_in_a_spec_are_located():
 
 
 def test_aliases_and_written_forms():
+    """PyTorch's and Keras's class names, and the short forms (case and underscores are ignored)."""
     spec = spec_from_text("""\
         name: t
         input: 8x4x4
         layers:
-          - layernorm: {eps: 1.0e-6}
-          - groupnorm: {groups: 2}
-          - instancenorm: {affine: true}
-          - layerscale: {init: 0.1}
-          - hardswish
-          - hardsigmoid
+          - LayerNorm: {eps: 1.0e-6}
+          - LayerNormalization
+          - GroupNorm: {groups: 2}
+          - GroupNormalization: {groups: 4}
+          - InstanceNorm2d: {affine: true}
+          - LayerScale: {init: 0.1}
+          - PReLU
+          - GELU: {approximate: tanh}
+          - Mish
+          - Hardswish
           - hard_silu
+          - Hardsigmoid
+          - SiLU
           - swish
+          - ELU
         """)
     assert [n.type_name for n in spec.graph().nodes[1:]] == [
-        "layer_norm", "group_norm", "instance_norm", "layer_scale", "hard_swish", "hard_sigmoid", "hard_swish", "silu"]
+        "layer_norm", "layer_norm", "group_norm", "group_norm", "instance_norm", "layer_scale", "prelu", "gelu",
+        "mish", "hard_swish", "hard_swish", "hard_sigmoid", "silu", "silu", "elu"]
+
+
+@pytest.mark.parametrize("written, shape, ok", [
+    ("InstanceNorm1d", "4x9", True), ("InstanceNorm2d", "4x3x3", True), ("instance_norm3d", "4x2x3x3", True),
+    ("InstanceNorm1d", "4x3x3", False), ("InstanceNorm2d", "4x2x3x3", False), ("InstanceNorm3d", "4x9", False),
+])
+def test_instance_norm_rank_aliases_check_the_input(written, shape, ok):
+    spec = spec_from_text(f"name: t\ninput: {shape}\nlayers:\n  - {written}\n")
+    dims = tuple(int(d) for d in shape.split("x"))
+    if ok:
+        assert analyze(spec.graph(), [Config(dims)]).rows[1].output_shape[0][0] == 4
+        return
+    with pytest.raises(ArchcalcError) as error:
+        analyze(spec.graph(), [Config(dims)])
+    expected = {"1": "C×L", "2": "C×H×W", "3": "C×D×H×W"}[written[-2]]
+    assert error.value.code == "E305" and f"expects a {expected}" in error.value.message
 
 
 # ---- the NumPy forward agrees with the engine, in every rank ----
 
 CHAIN = [("layer_norm", {}), ("group_norm", {"groups": 3}), ("layer_scale", {}), ("prelu", {}),
          ("prelu", {"num_parameters": "channels"}), ("gelu", {"approximate": "tanh"}), ("mish", {}),
-         ("instance_norm", {"affine": True}), ("instance_norm", {})]
+         ("instance_norm", {"affine": True}), ("instance_norm", {}),
+         ("instance_norm", {"track_running_stats": True})]
 
 
 @pytest.mark.parametrize("rank", SHAPES)
@@ -221,6 +257,22 @@ def test_instance_norm_is_pytorch_instance_norm(rank, affine):
     module = copy_affine(module_type(12, affine=affine), params).eval()
     assert module_type(12).affine is False      # the default archcalc follows
     compare(ours, module, x, facts(item, shape)[1])
+
+
+@pytest.mark.parametrize("rank", FEATURE_MAPS)
+@pytest.mark.parametrize("affine", [True, False])
+def test_instance_norm_with_running_statistics_is_pytorchs_at_inference(rank, affine):
+    shape = SHAPES[rank]
+    item = layer("instance_norm", affine=affine, track_running_stats=True)
+    x, params, ours = run(item, shape)
+    module_type = {2: nn.InstanceNorm1d, 3: nn.InstanceNorm2d, 4: nn.InstanceNorm3d}[len(shape)]
+    module = copy_affine(module_type(12, affine=affine, track_running_stats=True), params).eval()
+    module.running_mean.copy_(torch.from_numpy(params["running_mean"]))
+    module.running_var.copy_(torch.from_numpy(params["running_var"]))
+    compare(ours, module, x, facts(item, shape)[1])
+    running = {name: b.numel() for name, b in module.named_buffers() if name != "num_batches_tracked"}
+    assert facts(item, shape)[2] == sum(running.values()) == 24    # mean and var, 12 each (the batch
+    # counter is not counted, as for batch norm: docs/conventions.md)
 
 
 @pytest.mark.parametrize("rank", SHAPES)
@@ -326,3 +378,22 @@ def test_documented_examples_run(type_name):
         spec = spec_from_text(f"name: t\ninput: 64x4x4\nlayers:\n  - {example}\n")
         result = verify(spec.graph(), Config((64, 4, 4), 1))
         assert result.ok, example
+
+
+@pytest.mark.parametrize("shape", ["12", "12x9", "12x5x6", "12x3x4x5"])
+def test_a_spec_of_every_rank_verifies(shape):
+    """Written as a user would, at every input rank: the engine and the forward pass agree."""
+    maps = "" if "x" not in shape else "\n  - InstanceNorm: {affine: true, track_running_stats: true}\n  - instance_norm"
+    spec = spec_from_text(f"""\
+name: t
+input: {shape}
+layers:
+  - layer_norm: {{eps: 1.0e-6}}
+  - group_norm: {{groups: 3}}
+  - layer_scale
+  - prelu: {{num_parameters: channels}}
+  - gelu: {{approximate: tanh}}
+  - mish{maps}
+""")
+    result = verify(spec.graph(), Config(tuple(int(d) for d in shape.split("x")), 2))
+    assert [c.problem() for c in result.mismatches] == [] and result.ok

@@ -75,8 +75,8 @@ def test_crop_moves_the_receptive_field(inline):
     # Cropping the first row and column: output (0, 0) is input (1, 1); a 1×1 window, no growth.
     result = inline(SPEC.format(settings="height: [1, null], width: [1, null]"))
     field = result.rows["part"].field
-    assert (int(field.size[0][0]), int(field.size[1][0])) == (1, 1)
-    assert (float(field.start[0][0]), float(field.start[1][0])) == (1.0, 1.0)
+    assert (int(field.size[0].value()[0]), int(field.size[1].value()[0])) == (1, 1)
+    assert (float(field.start[0].value()[0]), float(field.start[1].value()[0])) == (1.0, 1.0)
 
 
 @pytest.mark.parametrize("settings, shape", SHAPES)
@@ -92,8 +92,10 @@ def test_slice_forward_agrees_with_the_engine(inline, settings, shape):
     np.testing.assert_array_equal(y, x[(slice(None), *index)])
 
 
-def test_slice_is_registered_with_aliases():
-    assert lookup("crop") is lookup("slice")
+def test_slice_is_found_by_its_name_only():
+    """'crop' is the center crop, no longer a spelling of slice."""
+    assert lookup("Slice") is lookup("slice")
+    assert lookup("crop") is not lookup("slice")
 
 
 def test_expression_slicing():

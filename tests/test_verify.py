@@ -95,6 +95,39 @@ LAYER_CASES = [
 - reshape: {shape: [5, -1]}
 - elementwise: {op: max, from: [reshape1, reshape1]}
 - opaque: {op: Custom, shape: [3, 2]}""", (3, 4, 4), 2),
+    # one and three spatial dimensions: C×L and C×D×H×W
+    ("conv1d", "- conv1d: {out: 6, kernel: 5, stride: 2, padding: [1, 2], rounding: floor}", (3, 31), 2),
+    ("conv3d", "- conv3d: {out: 4, kernel: [3, 1, 3], stride: [1, 2, 2], padding: [1, 0, 1], groups: 2, "
+               "rounding: floor}",
+     (2, 5, 6, 7), 2),
+    ("conv3d-same-ceil", "- conv: {out: 3, kernel: 2, stride: 3, padding: same}\n"
+                         "- conv: {out: 3, kernel: 2, stride: 2, rounding: ceil}", (2, 7, 8, 9), 1),
+    ("pools1d", "- maxpool1d: {kernel: 3, stride: 2, padding: 1, rounding: ceil}\n"
+                "- avgpool: {kernel: 2, count_include_pad: false, padding: 1, rounding: floor}\n"
+                "- adaptive_avgpool: {size: 3}", (3, 17), 2),
+    ("pools3d", "- maxpool3d: {kernel: [1, 3, 3], stride: [1, 2, 2], padding: [0, 1, 1], rounding: ceil}\n"
+                "- avgpool3d: {kernel: 2, rounding: floor}\n"
+                "- adaptive_avgpool: {size: [1, 2, 1]}", (2, 4, 9, 8), 2),
+    ("global-pools-3d", "- concat:\n    - [global_avgpool]\n    - [global_maxpool]", (3, 2, 3, 4), 1),
+    ("bn-zeropad-slice-3d", "- bn3d\n- zeropad: {padding: [1, 0, 0, 2, 1, 1]}\n"
+                            "- slice: {depth: [1, null], width: [0, -1]}\n- channel_shuffle: {groups: 2}\n"
+                            "- channel_pad: {padding: 1}", (4, 3, 3, 3), 2),
+    ("bn-slice-1d", "- bn1d\n- slice: {length: [2, -1]}\n- zeropad: {padding: [3, 0]}", (3, 9), 1),
+    # up-sampling and resizing
+    ("conv-transpose", "- conv_transpose: {out: 6, kernel: 3, stride: 2, padding: 1, output_padding: 1}\n"
+                       "- deconv: {out: 4, kernel: [2, 3], stride: [2, 1], dilation: [1, 2], groups: 2, bias: false}",
+     (4, 5, 6), 2),
+    ("conv-transpose-1d-3d", "- conv_transpose1d: {out: 3, kernel: 4, stride: 3, padding: 2}", (2, 7), 2),
+    ("conv-transpose-3d", "- conv_transpose3d: {out: 2, kernel: [1, 2, 2], stride: [1, 2, 2]}", (3, 2, 3, 4), 1),
+    ("upsample", "- upsample: {scale: 2}\n- upsample: {size: [7, 9], mode: bilinear}\n"
+                 "- upsample: {scale: 1.5, mode: bicubic, align_corners: true}\n- upsample: {like: input}",
+     (3, 4, 5), 2),
+    ("upsample-1d-3d", "- upsample: {scale: 3, mode: linear}\n- flatten", (2, 5), 1),
+    ("upsample-3d", "- upsample: {scale: [1, 2, 2], mode: trilinear, align_corners: false}", (2, 2, 3, 3), 1),
+    ("crop-pixel-shuffle", "- conv: {name: small, out: 8, kernel: 3}\n- crop: {from: input, like: small}\n"
+                           "- crop: {size: [3, 2]}\n- pixel_unshuffle: {factor: 1}\n"
+                           "- conv: {out: 8, kernel: 1}\n- pixel_shuffle: {factor: 2}\n- pixel_unshuffle: {factor: 2}",
+     (4, 7, 6), 2),
     ("mul-squeeze-excite", """\
 - mul:
     - []

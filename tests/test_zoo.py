@@ -26,7 +26,8 @@ def test_zoo_names_are_shipped():
         regnet_x_400mf regnet_x_800mf regnet_x_1_6gf regnet_x_3_2gf regnet_x_8gf regnet_x_16gf regnet_x_32gf
         regnet_y_400mf regnet_y_800mf regnet_y_1_6gf regnet_y_3_2gf regnet_y_8gf regnet_y_16gf regnet_y_32gf
         regnet_y_128gf efficientnet_v2_s efficientnet_v2_m efficientnet_v2_l
-        convnext_tiny convnext_small convnext_base convnext_large""".split())
+        convnext_tiny convnext_small convnext_base convnext_large
+        r3d_18 mc3_18 r2plus1d_18 s3d m5""".split())
     assert required <= set(MODELS), sorted(required - set(MODELS))
 
 

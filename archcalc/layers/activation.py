@@ -5,7 +5,7 @@ activation memory and cost one element-wise op per element, whatever their formu
 mish's softplus and tanh count one each, as ReLU's max does). Softmax allocates its output.
 Each class is one line of rule; its forward lives beside it.
 Aliases are the PyTorch and Keras class and function names that differ from the type name by
-more than case and underscores.
+more than case and underscores (names are looked up ignoring both).
 """
 
 from __future__ import annotations
@@ -17,11 +17,16 @@ from .base import Key, Layer, ParamCounts, choice, elements, number, positive_in
 from .runtime import uniform
 
 
+ELEMENTWISE = {"elementwise": "element-wise functions (activations, layer scale, element-wise ops with constants): "
+                              "one per output element (3 for softmax)"}
+
+
 class _Activation(Layer):
     family = "activation"
     storage = IN_PLACE
-    keys = {}
     free_of = frozenset({"params", "macs"})
+    other_op_labels = ELEMENTWISE
+    keys = {}
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -61,11 +66,11 @@ ReLU6 = activation("relu6", "min(max(0, x), 6) (MobileNet v2).")
 LeakyReLU = activation("leaky_relu", "x if x > 0 else slope·x.", keys={"slope": Key(number, 0.01, "negative slope")})
 ELU = activation("elu", "x if x > 0 else α(eˣ − 1).", keys={"alpha": Key(number, 1.0, "α")})
 Sigmoid = activation("sigmoid", "1 / (1 + e⁻ˣ).")
-HardSigmoid = activation("hard_sigmoid", "relu6(x + 3) / 6 (MobileNet v3).", aliases=("hsigmoid", "hardsigmoid"))
+HardSigmoid = activation("hard_sigmoid", "relu6(x + 3) / 6 (MobileNet v3).", aliases=("hsigmoid",))
 Tanh = activation("tanh", "tanh(x).")
 SiLU = activation("silu", "x·sigmoid(x) (swish; EfficientNet).", aliases=("swish",))
 HardSwish = activation("hard_swish", "x·relu6(x + 3) / 6 (MobileNet v3).",
-                       aliases=("hswish", "hardswish", "hard_silu"))
+                       aliases=("hswish", "hard_silu"))
 GELU = activation("gelu", "x·Φ(x), Φ the standard normal CDF (approximate: tanh for the tanh form).\n\n"
                           "The tanh form is 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as PyTorch's "
                           "GELU(approximate='tanh').\nExample: ``gelu`` or ``gelu: {approximate: tanh}``.",
@@ -103,7 +108,7 @@ class PReLU(_Activation):
     def param_counts(self, inputs):
         return ParamCounts(trainable=self._count(inputs[0]))
 
-    def describe(self):
+    def describe(self, dims):
         return "per channel" if self.num_parameters != 1 else "shared"
 
     def init_params(self, input_shapes, rng):
@@ -120,8 +125,9 @@ class Softmax(Layer):
 
     type_name = "softmax"
     family = "activation"
-    keys = {}
     free_of = frozenset({"params", "macs"})
+    other_op_labels = ELEMENTWISE
+    keys = {}
 
     def output_shape(self, inputs):
         return inputs[0]

@@ -11,20 +11,29 @@ from .base import (Key, Layer, ParamCounts, boolean, elements, number, positive_
 from .runtime import uniform
 
 
+NORMALIZATION = {"normalization": "normalisation arithmetic at inference, per output element: batch norm 2, "
+                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine)"}
+
+
 @register
 class BatchNorm(Layer):
-    """Batch normalisation over channels (or features of a flat vector).
+    """Batch normalisation over channels (or features of a flat vector), any spatial rank.
 
     Trainable: scale and shift, 2 per channel when ``affine``; ``scale: false`` drops the scale
     (Keras ``BatchNormalization(scale=False)``: only the shift β is learned, 1 per channel).
     Buffers (not trainable): running mean and variance, 2 per channel. At inference it is
     x·a + b: 2 ops per element.
+    ``bn1d`` (a vector or C×L), ``bn2d`` and ``bn3d`` (PyTorch's ``BatchNorm2d``) also check the rank.
     Example: ``bn`` or ``bn: {eps: 0.001}`` or ``bn: {scale: false}``.
     """
 
     type_name = "bn"
-    aliases = ("batchnorm", "batch_norm", "batchnorm2d")
+    aliases = ("batchnorm", "batch_normalization")
+    rank_aliases = {"bn1d": (0, 1), "bn2d": (2,), "bn3d": (3,),
+                    "batchnorm1d": (0, 1), "batchnorm2d": (2,), "batchnorm3d": (3,)}
     family = "norm"
+    free_of = frozenset({"macs"})
+    other_op_labels = NORMALIZATION
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
@@ -75,6 +84,8 @@ class LocalResponseNorm(Layer):
     type_name = "lrn"
     aliases = ("norm", "local_response_norm")
     family = "norm"
+    free_of = frozenset({"params", "macs"})
+    other_op_labels = BatchNorm.other_op_labels
     keys = {
         "size": Key(positive_int, 5, "channels in the normalisation window"),
         "alpha": Key(number, 1e-4, "scale"),
@@ -94,7 +105,7 @@ class LocalResponseNorm(Layer):
         y = kernels.local_response_norm(as_map, self.size, self.alpha, self.beta, self.k)
         return y.reshape(x.shape), 0
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"size {self.size}"
 
     def counted(self, inputs, output):
@@ -120,6 +131,7 @@ class _SampleNorm(Layer):
 
     family = "norm"
     free_of = frozenset({"macs"})
+    other_op_labels = NORMALIZATION
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -138,7 +150,7 @@ class _SampleNorm(Layer):
         channels = input_shapes[0][0]
         return {"scale": 1 + uniform(rng, (channels,), 0.5), "shift": uniform(rng, (channels,), 0.1)}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"eps {self.eps:g}"
 
     def counted(self, inputs, output):
@@ -159,7 +171,7 @@ class LayerNorm(_SampleNorm):
     """
 
     type_name = "layer_norm"
-    aliases = ("layernorm", "layer_normalization")
+    aliases = ("layer_normalization",)
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, True, "learn a scale and shift per channel"),
@@ -179,7 +191,7 @@ class GroupNorm(_SampleNorm):
     """
 
     type_name = "group_norm"
-    aliases = ("groupnorm", "group_normalization")
+    aliases = ("group_normalization",)
     keys = {
         "groups": Key(positive_int, doc="number of channel groups; must divide the channels"),
         "eps": Key(number, 1e-5, "added to the variance"),
@@ -194,7 +206,7 @@ class GroupNorm(_SampleNorm):
             raise rule_error("E304", f"group_norm: {bad} channels are not divisible by groups={self.groups}")
         return shape
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.groups} groups"
 
     def forward(self, inputs, params):
@@ -206,17 +218,22 @@ class GroupNorm(_SampleNorm):
 class InstanceNorm(_SampleNorm):
     """Instance normalisation: each channel of each sample normalised over its positions.
 
-    PyTorch's ``nn.InstanceNorm1d/2d/3d`` (style transfer, GAN generators). ``affine`` defaults to false, as in PyTorch: no parameters unless asked for (then 2C).
-    Running statistics are not tracked (PyTorch's default ``track_running_stats=False``), so
-    there are no buffers. Needs a feature map: a flat vector has one value per channel.
-    Example: ``instance_norm`` or ``instance_norm: {affine: true}``.
+    PyTorch's ``nn.InstanceNorm1d/2d/3d`` (style transfer, GAN generators). ``affine`` defaults
+    to false, as in PyTorch: no parameters unless asked for (then 2C). By default no running
+    statistics are kept (PyTorch's ``track_running_stats=False``): each sample's own are used, at
+    5 ops per element. With ``track_running_stats: true`` there are 2C buffers (running mean and
+    variance) and inference uses them, as batch norm does: 2 ops per element, folded with the
+    affine. Needs a feature map: a flat vector has one value per channel.
+    Example: ``instance_norm`` or ``instance_norm: {affine: true, track_running_stats: true}``.
     """
 
     type_name = "instance_norm"
-    aliases = ("instancenorm",)
+    #: PyTorch's class names, each checking the input's spatial rank.
+    rank_aliases = {"instance_norm1d": (1,), "instance_norm2d": (2,), "instance_norm3d": (3,)}
     keys = {
         "eps": Key(number, 1e-5, "added to the variance"),
         "affine": Key(boolean, False, "learn a scale and shift per channel (PyTorch's default: no)"),
+        "track_running_stats": Key(boolean, False, "keep running mean and variance and use them at inference"),
     }
 
     def output_shape(self, inputs):
@@ -226,5 +243,28 @@ class InstanceNorm(_SampleNorm):
                                      f"but received {show_shape(shape)}")
         return shape
 
+    def param_counts(self, inputs):
+        counts = super().param_counts(inputs)
+        counts.buffers = 2 * inputs[0][0] if self.track_running_stats else 0
+        return counts
+
+    def other_ops(self, inputs, output):
+        if self.track_running_stats:     # x·a + b with a, b from the running statistics (and affine)
+            return {"normalization": product(elements(output), 2)}
+        return super().other_ops(inputs, output)
+
+    def init_params(self, input_shapes, rng):
+        params = super().init_params(input_shapes, rng)
+        if self.track_running_stats:
+            channels = input_shapes[0][0]
+            params["running_mean"] = uniform(rng, (channels,), 0.1)
+            params["running_var"] = 1 + uniform(rng, (channels,), 0.5)
+        return params
+
     def forward(self, inputs, params):
+        if self.track_running_stats:
+            mean = params["running_mean"]
+            scale = params.get("scale", np.ones_like(mean))
+            shift = params.get("shift", np.zeros_like(mean))
+            return kernels.batch_norm(inputs[0], mean, params["running_var"], scale, shift, self.eps), 0
         return kernels.instance_norm(inputs[0], params.get("scale"), params.get("shift"), self.eps), 0

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..conventions import VIEW
 from ..counting import counted
-from .base import Key, Layer, expect_rank, non_negative_int, one_or_two, probability, register
+from .base import Key, Layer, expect_feature_map, non_negative_int, one_or_two, probability, register
 
 
 channel_padding = one_or_two(non_negative_int, "before, after")
@@ -16,7 +16,7 @@ channel_padding = one_or_two(non_negative_int, "before, after")
 
 @register
 class ChannelPad(Layer):
-    """Zero channels around a feature map: C×H×W → (before + C + after)×H×W.
+    """Zero channels around a feature map: C×H×W → (before + C + after)×H×W (any spatial rank).
 
     The parameter-free "option A" shortcut of the CIFAR ResNets (He et al. 2016, §4.2) subsamples
     the input and pads it with zero channels to the width of the residual branch.
@@ -25,21 +25,23 @@ class ChannelPad(Layer):
 
     type_name = "channel_pad"
     family = "shape"
+    free_of = frozenset({"params", "macs"})
     keys = {"padding": Key(channel_padding, doc="zero channels added: [before, after], or one integer for both")}
 
     def output_shape(self, inputs):
         (shape,) = inputs
-        expect_rank(self, shape, 3)
+        expect_feature_map(self, shape)
         before, after = self.padding
-        return shape[0] + before + after, shape[1], shape[2]
+        return (shape[0] + before + after, *shape[1:])
 
-    def describe(self):
+    def describe(self, dims=None):
         before, after = self.padding
         return f"+{before}/+{after} ch"
 
     def forward(self, inputs, params):
         before, after = self.padding
-        return np.pad(inputs[0], ((0, 0), (before, after), (0, 0), (0, 0))), 0
+        (x,) = inputs
+        return np.pad(x, ((0, 0), (before, after)) + ((0, 0),) * (x.ndim - 2)), 0
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting)."""
@@ -59,13 +61,15 @@ class StochasticDepth(Layer):
     type_name = "stochastic_depth"
     aliases = ("drop_path",)
     family = "shape"
+    drops_branch = True
+    free_of = frozenset({"params", "macs"})
     storage = VIEW
     keys = {"p": Key(probability, doc="probability that the branch is dropped while training (1 − survival)")}
 
     def output_shape(self, inputs):
         return inputs[0]
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"p={self.p:.3g}"
 
     def forward(self, inputs, params):

@@ -36,12 +36,12 @@ def weights(rng, shape, fan_in: int) -> np.ndarray:
     return uniform(rng, shape, float(np.sqrt(6.0 / max(fan_in, 1))))
 
 
-def concrete_padding(padding, height: int, width: int, kernel, stride, dilation=(1, 1)) -> tuple[int, ...]:
-    """(top, bottom, left, right) as ints for one H×W input, by the engine's own rule
-    (:func:`~archcalc.layers.window.resolve_padding`): 'same', 'valid' or explicit numbers."""
+def concrete_padding(padding, spatial, kernel, stride, dilation) -> list[tuple[int, int]]:
+    """[(before, after), …] as ints per axis for one input of ``spatial`` sizes, by the engine's own
+    rule (:func:`~archcalc.layers.window.resolve_padding`): 'same', 'valid' or explicit numbers."""
     kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
-    pads = resolve_padding(padding, np.array([height]), np.array([width]), kernel_eff, stride)
-    return tuple(int(np.asarray(p).reshape(-1)[0]) for p in pads)
+    pads = resolve_padding(padding, [np.array([size]) for size in spatial], kernel_eff, stride)
+    return [(int(before[0]), int(after[0])) for before, after in pads]
 
 
 def ceil_extra(size: int, kernel_eff: int, stride: int, pad_before: int, pad_after: int) -> int:
@@ -49,7 +49,7 @@ def ceil_extra(size: int, kernel_eff: int, stride: int, pad_before: int, pad_aft
 
     The output length is the kernels' own ceil-mode rule (the pools' ``ceil_mode``, PyTorch's:
     an incomplete last window is kept unless it would start past the input and its leading
-    padding); padding the end until that last window is complete lets conv2d, which only
+    padding); padding the end until that last window is complete lets conv, which only
     floors, run it.
     """
     out = kernels.output_size(size, kernel_eff, stride, pad_before, pad_after, ceil_mode=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import kernels
 from ..counting import counted
 from ..conventions import NEW
+from .activation import ELEMENTWISE
 from .base import Key, Layer, ParamCounts, elements, number, register
 from .runtime import uniform
 
@@ -23,11 +24,11 @@ class LayerScale(Layer):
     """
 
     type_name = "layer_scale"
-    aliases = ("layerscale",)
     family = "norm"
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
     free_of = frozenset({"macs"})
+    other_op_labels = ELEMENTWISE
 
     def output_shape(self, inputs):
         return inputs[0]
@@ -38,7 +39,7 @@ class LayerScale(Layer):
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"init {self.init:g}"
 
     def init_params(self, input_shapes, rng):

@@ -7,16 +7,21 @@ import numpy as np
 from .. import kernels
 from ..counting import counted
 from ..conventions import VIEW
-from .base import (Key, Layer, Window, _show, elements, expect_rank, padding, positive_int, probability,
+from .base import (Key, Layer, Window, _show, elements, expect_feature_map, padding, positive_int, probability,
                    product, register, rule_error, show_shape)
+from .window import AXIS_NAMES, padding_pairs
+
+#: Shape-only layers: no parameters and no multiply-adds.
+NO_ARITHMETIC = frozenset({"params", "macs"})
 
 
 @register
 class Flatten(Layer):
-    """C×H×W → C·H·W, a view: no new memory. Needed before ``fc`` on a feature map."""
+    """C×H×W → C·H·W (any feature map to a flat vector), a view: no new memory. Needed before ``fc``."""
 
     type_name = "flatten"
     family = "shape"
+    free_of = NO_ARITHMETIC
     storage = VIEW
     keys = {}
 
@@ -38,13 +43,14 @@ class Dropout(Layer):
 
     type_name = "dropout"
     family = "shape"
+    free_of = NO_ARITHMETIC
     storage = VIEW
     keys = {"p": Key(probability, 0.5, "probability of zeroing an element while training")}
 
     def output_shape(self, inputs):
         return inputs[0]
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"p={self.p:g}"
 
     def forward(self, inputs, params):
@@ -61,6 +67,7 @@ class Identity(Layer):
 
     type_name = "identity"
     family = "shape"
+    free_of = NO_ARITHMETIC
     storage = VIEW
     keys = {}
 
@@ -77,24 +84,38 @@ class Identity(Layer):
 
 @register
 class ZeroPad(Layer):
-    """Explicit zero padding of a feature map (Keras ``ZeroPadding2D``)."""
+    """Explicit zero padding of a feature map in 1, 2 or 3 spatial dimensions (Keras ``ZeroPadding2D``).
+
+    One integer pads every side; a list gives one value per spatial axis (both sides) or
+    (before, after) per axis — in 2-D [top, bottom, left, right].
+    Example: ``zeropad: {padding: [0, 1, 0, 1]}`` (one row below, one column right).
+    """
 
     type_name = "zeropad"
     aliases = ("pad",)
+    rank_aliases = {"zeropadding1d": (1,), "zeropadding2d": (2,), "zeropadding3d": (3,)}
     family = "shape"
-    keys = {"padding": Key(padding, doc="[top, bottom, left, right], [height, width] or one integer")}
+    free_of = NO_ARITHMETIC
+    keys = {"padding": Key(padding, doc="zeros added: one integer, one per axis, or (before, after) per axis")}
+
+    def pads(self, dims: int) -> tuple:
+        if isinstance(self.padding, str):
+            raise rule_error("E203", "zeropad needs explicit padding numbers, not 'same'/'valid'")
+        return padding_pairs(self.padding, dims)
 
     def output_shape(self, inputs):
         (shape,) = inputs
-        expect_rank(self, shape, 3)
-        if isinstance(self.padding, str):
-            raise rule_error("E203", "zeropad needs explicit padding numbers, not 'same'/'valid'")
-        top, bottom, left, right = self.padding
-        return shape[0], shape[1] + top + bottom, shape[2] + left + right
+        dims = expect_feature_map(self, shape)
+        return (shape[0], *(size + before + after for size, (before, after) in zip(shape[1:], self.pads(dims))))
+
+    def window(self, inputs):
+        """Padding moves the origin: a 1-wide window with leading padding."""
+        dims = len(inputs[0]) - 1
+        return Window((1,) * dims, (1,) * dims, tuple(before for before, _ in self.pads(dims)))
 
     def forward(self, inputs, params):
-        top, bottom, left, right = self.padding
-        return np.pad(inputs[0], ((0, 0), (0, 0), (top, bottom), (left, right))), 0
+        (x,) = inputs
+        return np.pad(x, ((0, 0), (0, 0), *self.pads(x.ndim - 2))), 0
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting)."""
@@ -108,16 +129,17 @@ class ChannelShuffle(Layer):
     type_name = "channel_shuffle"
     aliases = ("shuffle",)
     family = "shape"
+    free_of = NO_ARITHMETIC
     keys = {"groups": Key(positive_int, doc="number of channel groups")}
 
     def output_shape(self, inputs):
         (shape,) = inputs
-        expect_rank(self, shape, 3)
+        expect_feature_map(self, shape)
         if np.any(shape[0] % self.groups):
             raise rule_error("E304", f"channels {int(shape[0][0])} are not divisible by groups={self.groups}")
         return shape
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"g{self.groups}"
 
     def forward(self, inputs, params):
@@ -135,8 +157,13 @@ def _mismatch(kind: str, inputs) -> Exception:
 
 class _Join(Layer):
     family = "join"
+    joins = True
+    free_of = NO_ARITHMETIC
     arity = (1, None)
     keys = {}
+
+ADDS = {"adds": "element-wise additions of joined branches (inputs − 1 per output element)"}
+MULTIPLIES = {"multiplies": "element-wise (channel-wise) multiplications of joined branches"}
 
 
 @register
@@ -167,6 +194,7 @@ class Add(_Join):
     """Element-wise sum of inputs of equal shape (residual connections)."""
 
     type_name = "add"
+    other_op_labels = ADDS
 
     def output_shape(self, inputs):
         first = inputs[0]
@@ -197,6 +225,7 @@ class Mean(Add):
     """
 
     type_name = "mean"
+    other_op_labels = {**ADDS, **MULTIPLIES}
 
     def other_ops(self, inputs, output):
         return {"adds": product(elements(output), len(inputs) - 1), "multiplies": elements(output)}
@@ -217,7 +246,8 @@ class Multiply(_Join):
     """Element-wise product; a C×1×1 input scales each channel (squeeze-and-excitation)."""
 
     type_name = "mul"
-    aliases = ("multiply", "scale")
+    aliases = ("multiply",)
+    other_op_labels = MULTIPLIES
 
     def output_shape(self, inputs):
         largest = max(inputs, key=lambda s: int(np.max(elements(s))))
@@ -257,33 +287,38 @@ def axis_range(value):
 
 @register
 class Slice(Layer):
-    """A contiguous part of a tensor along channels, height and/or width — a view, no new memory.
+    """A contiguous part of a tensor along channels and/or spatial axes — a view, no new memory.
 
     Each axis takes [start, stop) with Python's meaning (negative bounds count from the end,
     ``null`` stop runs to the end); a slice that is empty or reaches outside the axis is an error.
-    Channel halves are ShuffleNet v2's split (``torch.chunk``); a spatial slice is Keras's
-    ``Cropping2D`` (NASNet shifts a map by one pixel with ``zeropad`` then ``slice``).
+    The spatial axes are ``length`` (C×L), ``height``/``width`` (C×H×W) or ``depth``/``height``/
+    ``width`` (C×D×H×W). Channel halves are ShuffleNet v2's split (``torch.chunk``); a spatial
+    slice is Keras's ``Cropping2D`` (NASNet shifts a map by one pixel with ``zeropad`` then ``slice``).
     Example: ``slice: {channels: [0, 58]}``, ``slice: {height: [1, null], width: [1, null]}``.
     """
 
     type_name = "slice"
-    aliases = ("crop",)
     family = "shape"
     storage = VIEW
+    free_of = NO_ARITHMETIC
     keys = {
         "channels": Key(axis_range, None, "[start, stop) of the channels (or features of a flat vector)"),
+        "length": Key(axis_range, None, "[start, stop) along a C×L sequence"),
+        "depth": Key(axis_range, None, "[start, stop) of the planes of a C×D×H×W volume"),
         "height": Key(axis_range, None, "[start, stop) of the rows"),
         "width": Key(axis_range, None, "[start, stop) of the columns"),
     }
 
     def bounds(self, shape):
         """Per axis of ``shape``: (start, stop) int64 arrays, resolved against the axis sizes."""
-        ranges = (self.channels, self.height, self.width)[:len(shape)]
-        if len(shape) == 1 and (self.height is not None or self.width is not None):
-            raise rule_error("E305", f"slice: height/width need a C×H×W feature map, "
-                                     f"but received {show_shape(shape)}")
+        names = ("channels", *AXIS_NAMES.get(len(shape) - 1, ()))
+        extra = [name for name in self.keys if name not in names and self.settings[name] is not None]
+        if extra:
+            raise rule_error("E305", f"slice: {', '.join(extra)} is not an axis of the input {show_shape(shape)} "
+                                     f"(its axes: {', '.join(names)})")
         resolved = []
-        for axis, (size, chosen) in enumerate(zip(shape, ranges)):
+        for name, size in zip(names, shape):
+            chosen = self.settings[name]
             if chosen is None:
                 resolved.append((np.zeros_like(size), size))
                 continue
@@ -294,7 +329,6 @@ class Slice(Layer):
             bad = (begin < 0) | (end > size) | (end <= begin)
             if np.any(bad):
                 i = int(np.argmax(bad))
-                name = ("channels", "height", "width")[axis]
                 raise rule_error("E302", f"slice {name} [{start}, {'end' if stop is None else stop}) is empty or "
                                          f"outside the axis of size {int(size[i])}")
             resolved.append((begin, end))
@@ -304,19 +338,19 @@ class Slice(Layer):
         return tuple(end - begin for begin, end in self.bounds(inputs[0]))
 
     def window(self, inputs):
-        """A spatial slice moves the origin: like a 1×1 window with negative leading padding."""
+        """A spatial slice moves the origin: like a 1-wide window with negative leading padding."""
         shape = inputs[0]
-        if len(shape) != 3:
+        if len(shape) < 2:
             return None
-        (_, _), (top, _), (left, _) = self.bounds(shape)
-        return Window((1, 1), (1, 1), (-top, -left))
+        starts = tuple(-begin for begin, _ in self.bounds(shape)[1:])
+        return Window((1,) * len(starts), (1,) * len(starts), starts)
 
-    def describe(self):
+    def describe(self, dims=None):
         parts = []
-        for name, chosen in (("c", self.channels), ("h", self.height), ("w", self.width)):
+        for name, chosen in self.settings.items():
             if chosen is not None:
                 start, stop = chosen
-                parts.append(f"{name}[{start}:{'' if stop is None else stop}]")
+                parts.append(f"{name[0]}[{start}:{'' if stop is None else stop}]")
         return " ".join(parts)
 
     def forward(self, inputs, params):

@@ -17,7 +17,9 @@ import numpy as np
 from .. import kernels
 from ..counting import counted
 from ..conventions import VIEW
+from .activation import ELEMENTWISE
 from .norm import LayerNorm
+from .pool import WINDOW_READS
 from .base import (Key, Layer, ParamCounts, _show, boolean, choice, elements, optional, positive_int, product,
                    register, rule_error, show_shape)
 from .runtime import FLOAT, uniform, weights
@@ -48,9 +50,10 @@ class Permute(Layer):
     """Reorder the axes of each sample (ONNX ``Transpose``, ``torch.permute`` without the batch axis).
 
     ``dims`` lists the input axes in their new order, counted from 0 after the batch axis:
-    ``permute: {dims: [1, 2, 0]}`` turns C×H×W into H×W×C (channels last, as ConvNeXt does before
-    its LayerNorm and Linear layers), ``[2, 0, 1]`` turns it back. The result is a new tensor
-    (ONNX's Transpose materialises it); no parameters, no arithmetic.
+    [1, 2, 0] turns C×H×W into H×W×C (channels last, as ConvNeXt does before its LayerNorm and
+    Linear layers), [2, 0, 1] turns it back. The result is a new tensor (ONNX's Transpose
+    materialises it); no parameters, no arithmetic.
+    Example: ``permute: {dims: [1, 2, 0]}``.
     """
 
     type_name = "permute"
@@ -66,12 +69,16 @@ class Permute(Layer):
                                      f"{len(shape)} axes of {show_shape(shape)}")
         return tuple(shape[d] for d in self.dims)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "(" + ",".join(map(str, self.dims)) + ")"
 
     def forward(self, inputs, params):
         (x,) = inputs
         return np.ascontiguousarray(x.transpose(0, *(d + 1 for d in self.dims))), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """torch.permute's backward permutes the gradient back: it keeps nothing."""
+        return []
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting): x.permute, a view."""
@@ -84,7 +91,7 @@ class Reshape(Layer):
 
     ``shape`` is the per-sample shape; one entry may be -1 (whatever makes the count match).
     ``flatten`` is the common case and says more; this is for the rest, e.g. a channel shuffle
-    written out as reshape/permute/reshape. Example: ``reshape: {shape: [2, 58, 28, 28]}``.
+    written out as reshape/permute/reshape. Example: ``reshape: {shape: [2, 32, -1]}``.
     """
 
     type_name = "reshape"
@@ -111,12 +118,16 @@ class Reshape(Layer):
                                      f"elements, shape {list(self.shape)} has {int(known)}")
         return tuple(np.full_like(total, d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return "→" + "×".join(map(str, self.shape))
 
     def forward(self, inputs, params):
         (x,) = inputs
         return x.reshape(x.shape[0], *self.shape), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """A view: its backward reshapes the gradient, keeping nothing."""
+        return []
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting): x.reshape, a view."""
@@ -138,6 +149,7 @@ class LastAxisLinear(Layer):
     type_name = "fc_last_axis"
     aliases = ("linear_last_axis",)
     family = "fc"
+    counts_toward_depth = True
     keys = {
         "out": Key(positive_int, doc="output features"),
         "bias": Key(boolean, True, "learned bias per output"),
@@ -166,6 +178,12 @@ class LastAxisLinear(Layer):
         (x,) = inputs
         y, macs = kernels.linear(x.reshape(-1, x.shape[-1]), params["weight"], params.get("bias"))
         return y.reshape(*x.shape[:-1], self.out), macs
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """matmul keeps its input (for the weight gradient) and the weight (for the input's)."""
+        from ..backward import SAVED_WEIGHTS, saved_input   # the training-memory vocabulary
+
+        return [saved_input(), SAVED_WEIGHTS]
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting): nn.Linear on every position; one bias add per output."""
@@ -197,6 +215,13 @@ class LastAxisLayerNorm(LayerNorm):
         channels_first = np.moveaxis(inputs[0], -1, 1)
         y, macs = super().forward([channels_first], params)
         return np.ascontiguousarray(np.moveaxis(y, 1, -1)), macs
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """native_layer_norm keeps its input and a mean and inverse std per normalised position (fp32)."""
+        from ..backward import own, saved_input
+
+        positions = elements(inputs[0][:-1]) if len(inputs[0]) > 1 else 1
+        return [saved_input(), own("mean and inverse std per position", 2 * positions, "fp32")]
 
 
 def _erf(x):
@@ -235,13 +260,14 @@ class Elementwise(Layer):
     than one element counts as parameters — a file cannot tell a learned scale (ConvNeXt's layer
     scale) from a fixed one; a scalar is a constant, never a parameter. One element-wise op per
     output element, never MACs. Which operand comes first changes no count.
-    Example: ``elementwise: {op: mul, constant: [96, 1, 1]}``, ``elementwise: {op: erf}``.
+    Example: ``elementwise: {op: mul, constant: [64, 1, 1]}``, ``elementwise: {op: erf}``.
     """
 
     type_name = "elementwise"
     family = "activation"
     arity = (1, 2)
     free_of = frozenset({"macs"})
+    other_op_labels = ELEMENTWISE
     keys = {
         "op": Key(choice(*ELEMENTWISE_OPS), doc="the operation"),
         "constant": Key(optional(axis_list), None, "shape of the constant operand ([] for a scalar); null for none"),
@@ -275,7 +301,7 @@ class Elementwise(Layer):
     def other_ops(self, inputs, output):
         return {"elementwise": elements(output)}
 
-    def describe(self):
+    def describe(self, dims=None):
         if self.constant is None:
             return self.op
         return f"{self.op} {'scalar' if not self.constant else '×'.join(map(str, self.constant))}"
@@ -294,6 +320,27 @@ class Elementwise(Layer):
             operand = params.get("constant", np.full(self.constant, FLOAT(0.5), dtype=FLOAT))
             return function(inputs[0], operand).astype(FLOAT, copy=False), 0
         return function(inputs[0]).astype(FLOAT, copy=False), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """PyTorch's derivatives.yaml: add and sub keep nothing; mul, div, maximum and minimum keep
+        their tensor operands (a constant tensor is a parameter, kept anyway; a scalar needs
+        nothing); pow keeps its base (and its result when the exponent is a tensor); sqrt, exp and
+        reciprocal their result; erf, log and abs their input; neg nothing."""
+        from ..backward import SAVED_OUTPUT, saved_input
+
+        if self.op in ("add", "sub", "neg"):
+            return []
+        if self.op in ("sqrt", "exp", "reciprocal"):
+            return [SAVED_OUTPUT]
+        if self.op in ("erf", "log", "abs"):
+            return [saved_input()]
+        if len(inputs) == 2:
+            kept = [saved_input(0), saved_input(1)]
+            return kept + [SAVED_OUTPUT] if self.op == "pow" else kept
+        scalar = not self.constant or math.prod(self.constant) <= 1
+        if self.op == "pow":
+            return [saved_input()] if scalar else [saved_input(), SAVED_OUTPUT]
+        return [] if scalar and self.op in ("mul", "div") else [saved_input()]
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting): tensor arithmetic, written as operators."""
@@ -315,6 +362,7 @@ class Reduce(Layer):
     type_name = "reduce"
     family = "pool"
     free_of = frozenset({"params", "macs"})
+    other_op_labels = WINDOW_READS
     keys = {
         "op": Key(choice("mean", "max", "min", "sum"), doc="the reduction"),
         "axes": Key(axis_list, doc="the axes reduced (0 = the first axis after the batch)"),
@@ -337,13 +385,19 @@ class Reduce(Layer):
     def other_ops(self, inputs, output):
         return {"window_reads": elements(inputs[0])}
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op} over {','.join(map(str, self.axes))}"
 
     def forward(self, inputs, params):
         function = {"mean": np.mean, "max": np.max, "min": np.min, "sum": np.sum}[self.op]
         axes = tuple(a + 1 for a in self.axes)
         return function(inputs[0], axis=axes, keepdims=self.keepdims).astype(FLOAT, copy=False), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """mean and sum spread the gradient by sizes alone; amax and amin keep input and result."""
+        from ..backward import SAVED_OUTPUT, saved_input
+
+        return [] if self.op in ("mean", "sum") else [saved_input(), SAVED_OUTPUT]
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting): a tensor method such as x.mean(dims)."""
@@ -372,7 +426,7 @@ class Opaque(Layer):
             raise rule_error("E203", f"opaque shape {list(self.shape)} needs sizes ≥ 1")
         return tuple(np.full_like(inputs[0][0], d) for d in self.shape)
 
-    def describe(self):
+    def describe(self, dims=None):
         return f"{self.op}: not counted"
 
     def forward(self, inputs, params):

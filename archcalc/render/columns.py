@@ -72,6 +72,12 @@ class Column:
     csv: bool = True
 
 
+def _number(ratio, index: int):
+    """An exact ratio as an int when it is whole, else a float (an up-sampled jump: 0.5)."""
+    num, den = int(ratio.num[index]), int(ratio.den[index])
+    return num // den if den == 1 else num / den
+
+
 def _count_column(key, title, get, priority=None):
     return Column(key, title, lambda r, i, a: int(get(r)[i]),
                   lambda r, i, fmt, short=False: fmt.count(get(r)[i]), priority, numeric=True)
@@ -85,8 +91,7 @@ LAYER_COLUMNS: tuple[Column, ...] = (
            shape=True, csv=False),
     Column("output_shape", "Output", lambda r, i, a: _shape_at(r.output_shape, i),
            lambda r, i, fmt, short=False: shape_text(_shape_at(r.output_shape, i), short), 2, shape=True),
-    Column("kernel", "Kernel", lambda r, i, a: r.layer.describe() if r.layer is not None else "",
-           lambda r, i, fmt, short=False: r.layer.describe() if r.layer is not None else "", 7),
+    Column("kernel", "Kernel", lambda r, i, a: r.description, lambda r, i, fmt, short=False: r.description, 7),
     _count_column("params", "Params", lambda r: r.params.trainable, 3),
     _count_column("buffers", "Buffers", lambda r: r.params.buffers),
     _count_column("weights", "Weights", lambda r: r.params.weights, 3),
@@ -99,9 +104,9 @@ LAYER_COLUMNS: tuple[Column, ...] = (
     Column("storage", "Storage", lambda r, i, a: r.layer.storage if r.layer is not None else "new"),
     Column("receptive_field", "RF", lambda r, i, a: int(r.receptive_field()[i]),
            lambda r, i, fmt, short=False: str(int(r.receptive_field()[i])), 9, numeric=True),
-    Column("receptive_field_hw", "RF height, width", lambda r, i, a: [int(r.field.size[0][i]), int(r.field.size[1][i])],
+    Column("receptive_field_hw", "RF height, width", lambda r, i, a: [int(size.ceil()[i]) for size in r.field.size],
            csv=False),
-    Column("jump", "Jump", lambda r, i, a: [int(r.field.jump[0][i]), int(r.field.jump[1][i])], csv=False),
+    Column("jump", "Jump", lambda r, i, a: [_number(jump, i) for jump in r.field.jump], csv=False),
     Column("depth", "Depth", lambda r, i, a: r.node.depth, csv=False),
 )
 COLUMNS_BY_KEY = {c.key: c for c in LAYER_COLUMNS}

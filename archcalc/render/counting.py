@@ -221,3 +221,20 @@ def compare_conventions_text(models: list, tools: list, fmt: str) -> str:
         return "\n".join(",".join(f'"{v}"' if isinstance(v, str) and ("," in v or " " in v) else str(v) for v in row)
                          for row in rows)
     return "\n\n".join(conventions_markdown(model, found) for model, found in zip(models, tools))
+
+
+def print_rich(renderable, stream=None) -> None:
+    """Print a rich renderable: in colour on a terminal; in a pipe as plain text without the
+    trailing spaces that pad table cells."""
+    import sys
+
+    from .table import make_console
+
+    stream = stream or sys.stdout
+    console = make_console(stream)
+    if stream.isatty():
+        console.print(renderable)
+        return
+    with console.capture() as capture:
+        console.print(renderable)
+    stream.write("\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n")

@@ -171,7 +171,7 @@ def _cost(params: int, macs: int) -> str:
 def _layer_lines(row, index: int) -> list[str]:
     if row.layer is None:
         return [shape_text(d[index] for d in row.output_shape)]
-    kind = " ".join(part for part in (row.node.type_name, row.layer.describe()) if part)
+    kind = " ".join(part for part in (row.node.type_name, row.description) if part)
     if kind == row.node.name.rsplit("/", 1)[-1]:  # 'fc' named fc: say it once
         kind = ""
     cost = _cost(int(row.params.trainable[index]), int(row.macs[index]))

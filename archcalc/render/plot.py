@@ -273,39 +273,46 @@ def _ordinal(n: int) -> str:
 
 # ---- sweeps ----
 
-def sweep_axis(analysis) -> tuple[np.ndarray, str]:
-    """The x values of a sweep: the side length when every input is square, else the pixel count."""
+def sweep_axis(analysis, native=None) -> tuple[np.ndarray, str, float | None]:
+    """The x values of a sweep, their label, and where the spec's own input ``native`` falls: the
+    side length when every input is a square (cube, segment), else the spatial elements per channel."""
     shapes = np.array([c.input_shape for c in analysis.configs])
     spatial = shapes[:, 1:]
-    if spatial.shape[1] and np.all(spatial == spatial[:, :1]):
-        return spatial[:, 0], f"Input side (pixels; input {shapes[0][0]}×s" + "×s" * (spatial.shape[1] - 1) + ")"
-    if spatial.shape[1]:
-        return np.prod(spatial, axis=1), "Input size (spatial elements per channel)"
-    return shapes[:, 0], "Input features"
+    rank = spatial.shape[1]
+    if rank and np.all(spatial == spatial[:, :1]):
+        marker = native[1] if native is not None and len(set(native[1:])) == 1 and len(native) == rank + 1 else None
+        return spatial[:, 0], f"Input side s (input {shapes[0][0]}" + "×s" * rank + ")", marker
+    if rank:
+        marker = int(np.prod(native[1:])) if native is not None and len(native) == rank + 1 else None
+        return np.prod(spatial, axis=1), "Input size (spatial elements per channel)", marker
+    return shapes[:, 0], "Input features", (native[0] if native is not None else None)
 
 
 def sweep_chart(spec, analysis, totals, native=None):
-    """MACs (left) and activation memory (right) against input size; ``native`` marks the spec's own input."""
+    """MACs (left) and activation memory (right) against input size; ``native`` (the spec's own input
+    shape) is marked when it lies in the range."""
     plt = pyplot()
-    xs, xlabel = sweep_axis(analysis)
+    xs, xlabel, marker = sweep_axis(analysis, native)
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
-    macs = totals["macs"] / 1e9
-    left.plot(xs, macs, marker="o", markersize=4, color=OKABE_ITO["orange"], linewidth=2, gid="macs")
-    left.set_ylabel("Multiply-adds per image (GMACs)")
-    all_outputs = totals["activation_bytes"] / 1e6
-    peak = totals["peak_activation_bytes"] / 1e6
-    right.plot(xs, all_outputs, marker="o", markersize=4, color=OKABE_ITO["green"], linewidth=2,
-               label="all layer outputs (kept for training)", gid="activation_bytes")
-    right.plot(xs, peak, marker="s", markersize=4, color=OKABE_ITO["purple"], linewidth=2, linestyle="--",
-               label="inference peak (freed after last use)", gid="peak_activation_bytes")
-    right.set_ylabel(f"Activation memory (MB, {analysis.dtype}, batch {analysis.configs[0].batch})")
+    divisor, prefix = _scale(totals["macs"])
+    left.plot(xs, totals["macs"] / divisor, marker="o", markersize=4, color=OKABE_ITO["orange"], linewidth=2,
+              gid="macs")
+    left.set_ylabel(f"Multiply-adds per image ({prefix}MACs)")
+    memory_divisor, memory_prefix = _scale(totals["activation_bytes"])
+    memory_prefix = "k" if memory_prefix == "K" else memory_prefix
+    right.plot(xs, totals["activation_bytes"] / memory_divisor, marker="o", markersize=4, color=OKABE_ITO["green"],
+               linewidth=2, label="all layer outputs (kept for training)", gid="activation_bytes")
+    right.plot(xs, totals["peak_activation_bytes"] / memory_divisor, marker="s", markersize=4,
+               color=OKABE_ITO["purple"], linewidth=2, linestyle="--", label="inference peak (freed after last use)",
+               gid="peak_activation_bytes")
+    right.set_ylabel(f"Activation memory ({memory_prefix}B, {analysis.dtype}, batch {analysis.configs[0].batch})")
     right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=9, ncol=2)
     for axes in (left, right):
         axes.set_xlabel(xlabel)
         axes.set_ylim(bottom=0)
-        if native is not None and xs.min() <= native <= xs.max():
-            axes.axvline(native, color="#777777", linestyle=":", linewidth=1)
-            axes.text(native, 0.98, f"spec input {native} ", transform=axes.get_xaxis_transform(), fontsize=8,
+        if marker is not None and xs.min() <= marker <= xs.max():
+            axes.axvline(marker, color="#777777", linestyle=":", linewidth=1)
+            axes.text(marker, 0.98, f"spec input {marker} ", transform=axes.get_xaxis_transform(), fontsize=8,
                       color="#555555", rotation=90, ha="right", va="top")
     figure.suptitle(f"{spec.title}: cost against input size ({len(xs)} sizes, one engine walk)", x=0.01,
                     ha="left", fontsize=12)

@@ -117,7 +117,7 @@ def _totals(summary: dict) -> str:
     return '<div class="totals">' + "".join(cards) + "</div>"
 
 
-def _table(records: list[dict], element_bytes: int) -> str:
+def _table(records: list[dict]) -> str:
     head = "".join(f'<th scope="col" class="{"num" if numeric else ""}">{_escape(title)}</th>'
                    for title, _, numeric in COLUMNS)
     body = []
@@ -158,8 +158,8 @@ def _picture(svg: str | None, missing: str, kind: str) -> str:
     return f'<div class="picture {kind}">{inline_svg(svg)}</div>'
 
 
-def render(result, diagram_svg: str | None, diagram_missing: str,
-           charts_svg: str | None, charts_missing: str) -> str:
+def render(result, diagram_svg: str | None, diagram_missing: str, charts_svg: str | None,
+           charts_missing: str) -> str:
     """The page for configuration 0 of a :class:`~archcalc.pipeline.ModelAnalysis`; pictures are SVG
     documents or None (with why)."""
     spec, analysis = result.spec, result.analysis
@@ -201,7 +201,7 @@ def render(result, diagram_svg: str | None, diagram_missing: str,
     parts.append(_picture(diagram_svg, diagram_missing, "diagram"))
     parts.append(f'<h2 id="layers-heading">Layers ({len(records)})</h2>')
     parts.append('<p class="caption">Click a heading to sort; hover a number for its exact value.</p>')
-    parts.append(_table(records, analysis.element_bytes))
+    parts.append(_table(records))
     parts.append('<footer>Made by archcalc. Numbers come from its engine, exactly as '
                  '<code>archcalc summary</code> prints them.</footer>')
     parts.append(f"</main><script>{SCRIPT}</script></body></html>")

@@ -1,30 +1,31 @@
-"""The terminal report: a lecture-style per-layer table, totals and notes, drawn with rich.
+"""The terminal report: a lecture-style per-layer table, totals and notes.
 
-Colours only on a terminal; piped output is plain text (rich detects this) and holds every column.
-On a terminal the table fits its width (:mod:`archcalc.render.layout`): never a cut number or name.
+On a terminal rich draws it in colour, fitted to the width (:mod:`archcalc.render.layout`): never
+a cut number or name. In a pipe the same layout is written as plain text with every column, without
+loading rich's console (it is a large part of start-up).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
-
 from ..conventions import NEW
+from ..layers.base import other_op_labels
 from ..units import exact as exact_int
 from ..units import human
 from . import data
 from .columns import COLUMNS_BY_KEY, PER_CONFIG_KEYS, TABLE_KEYS, Formatter, shape_text
-from .layout import FitColumn, build, dropped_note, needed_width, terminal_width
+from .layout import FitColumn, FittedTable, Grid, Report, Styled, dropped_note, terminal_width
 
 #: Wide enough that a pipe never wraps or cuts a line.
 PIPE_WIDTH = 100_000
 
 
-def make_console(file=None, stderr: bool = False) -> Console:
-    """A console whose ``width`` is the terminal's (or COLUMNS); in a pipe, unlimited."""
+def make_console(file=None, stderr: bool = False):
+    """A rich console for a terminal (its ``width`` is the terminal's, or COLUMNS); in a pipe,
+    unlimited. ``fit_width`` is the width tables are fitted to (None in a pipe)."""
     import sys
+
+    from rich.console import Console
 
     stream = file or (sys.stderr if stderr else sys.stdout)
     width = terminal_width(stream)
@@ -33,17 +34,24 @@ def make_console(file=None, stderr: bool = False) -> Console:
     return console
 
 
-def show(console: Console, renderable) -> None:
-    """Print, never narrower than what the table needs (the terminal wraps a line rather than rich
-    cutting a cell); in a pipe without the trailing spaces that pad table cells."""
-    console.width = max(console.width, needed_width(renderable))
-    if console.is_terminal:
-        console.print(renderable)
+def show(report: Report, stream=None) -> None:
+    """Print a report: with rich on a terminal, never narrower than its tables need (the terminal
+    wraps a line rather than rich cutting a cell); as plain text anywhere else."""
+    import sys
+
+    stream = stream or sys.stdout
+    width = terminal_width(stream)
+    if not stream.isatty():
+        stream.write(report.plain(width))
         return
-    with console.capture() as capture:
-        console.print(renderable)
-    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
-    console.file.write(text + "\n")
+    console = make_console(stream)
+    console.width = max(console.width, report.needed_width)
+    console.print(report.to_rich())
+
+
+def fit_width(stream=None) -> int | None:
+    """The width tables are fitted to: the terminal's or COLUMNS; None (everything) in a pipe."""
+    return terminal_width(stream)
 
 
 def _hidden(row) -> bool:
@@ -53,7 +61,7 @@ def _hidden(row) -> bool:
 
 
 def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: bool = False,
-                  weights_only: bool = False) -> Group:
+                  weights_only: bool = False) -> Report:
     """The per-layer table for a :class:`~archcalc.pipeline.ModelAnalysis`, fitted to ``width``
     columns (None: everything). ``weights_only`` shows weights without biases in place of
     parameters, as the lecture tables count them."""
@@ -84,34 +92,29 @@ def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: 
             columns.append(column)
     setting = (f"input {shape_text(configs[0].input_shape)}, batch {configs[0].batch}, " if not multi else "") \
         + analysis.dtype
-    table, dropped = build(columns, width, title=f"[bold]{result.spec.title}[/bold] — {setting}", show_footer=True,
-                           row_styles=["dim" if r.layer is None else None for r in rows])
-    parts = [table]
-    note = dropped_note(dropped, width)
-    if note is not None:
-        parts.append(note)
+    table = FittedTable(columns, width, title=f"{result.spec.title} — {setting}", show_footer=True,
+                        row_styles=["dim" if r.layer is None else None for r in rows])
+    parts = [table, dropped_note(table.dropped, width)]
     if hidden:
-        parts.append(Text(f"  {hidden} row{'s' if hidden > 1 else ''} without parameters, MACs or new memory "
-                          f"hidden; --all-layers shows {'them' if hidden > 1 else 'it'}.", style="dim"))
+        parts.append(Styled(f"  {hidden} row{'s' if hidden > 1 else ''} with no parameters, MACs or new memory "
+                          f"{'are' if hidden > 1 else 'is'} hidden (--all-layers).", "dim"))
     for index in range(len(configs)):
-        parts.append(_totals_block(result, fmt, index, multi))
-    return Group(*parts)
+        parts += _totals_block(result, fmt, index, multi)
+    return Report(parts)
 
 
-def _totals_block(result, fmt, index, multi) -> Group:
+def _totals_block(result, fmt, index, multi) -> list:
     analysis = result.analysis
     t = {k: int(v[index]) for k, v in result.totals.items()}
     config = analysis.configs[index]
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
+    grid = Grid()
     grid.add_row("Parameters", f"{exact_int(t['params'])} trainable ({human(t['params'])}); "
                                f"{exact_int(t['weights'])} weights without biases"
                                + (f"; {exact_int(t['buffers'])} buffers (BN running stats)" if t["buffers"] else ""))
     grid.add_row("Multiply-adds", f"{exact_int(t['macs'])} MACs ({human(t['macs'])}) = {human(t['flops'])} FLOPs "
                                   f"(1 MAC = 2 FLOPs; conv and fc only)")
-    others = [k for k in t if k in ("window_reads", "elementwise", "adds", "multiplies", "normalization",
-                                    "interpolation")]
+    labels = other_op_labels()
+    others = [k for k in t if k in labels]
     if others:
         grid.add_row("Other ops", ", ".join(f"{k.replace('_', ' ')} {human(t[k])}" for k in others))
     grid.add_row("Activations", f"{exact_int(t['activations'])} elements × {analysis.element_bytes} B = "
@@ -122,8 +125,7 @@ def _totals_block(result, fmt, index, multi) -> Group:
     grid.add_row("Parameter memory", fmt.bytes(t["param_bytes"]) + f" ({analysis.dtype})")
     for note in data.notes(result.findings(index)):
         grid.add_row("Note", note)
-    header = Text(f"\nTotals for input {config.label}" if multi else "", style="bold")
-    return Group(header, grid) if multi else grid
+    return [Styled(f"\nTotals for input {config.label}", "bold"), grid] if multi else [grid]
 
 
 COMPARE_METRICS = (("Parameters", "params", "count"), ("Weights (no biases)", "weights", "count"),
@@ -133,7 +135,7 @@ COMPARE_METRICS = (("Parameters", "params", "count"), ("Weights (no biases)", "w
                    ("Parameter memory", "param_bytes", "bytes"))
 
 
-def compare_table(results, fmt: Formatter, width: int | None = None) -> Group:
+def compare_table(results, fmt: Formatter, width: int | None = None) -> Report:
     """Models side by side; each figure with its ratio against the first model (“12× fewer”).
     In a narrow terminal the ratio goes under its figure, then the models split into several
     tables, each beside the first model; nothing is cut."""
@@ -150,10 +152,9 @@ def compare_table(results, fmt: Formatter, width: int | None = None) -> Group:
                 if i == 0:
                     cells.append(show_value(values[0]))
                 elif stacked:
-                    cells.append(Text.assemble(show_value(values[i]), "\n", (ratio(values[i], values[0]), "cyan")))
+                    cells.append((show_value(values[i]), "\n", Styled(ratio(values[i], values[0]), "cyan")))
                 else:
-                    cells.append(Text.assemble(show_value(values[i]), "  ",
-                                               (f"{ratio(values[i], values[0]):>11}", "cyan")))
+                    cells.append((show_value(values[i]), "  ", Styled(f"{ratio(values[i], values[0]):>11}", "cyan")))
             cells.append(results[i].configs[0].label)
             title = names[i] if not i else f"{names[i]}\nvs {names[0]}"
             result.append(FitColumn(title, cells, 1, justify="right"))
@@ -165,7 +166,7 @@ def compare_table(results, fmt: Formatter, width: int | None = None) -> Group:
     everything = list(range(len(results)))
     for stacked in (False, True):
         if fits(columns(everything, stacked)):
-            return Group(build(columns(everything, stacked), width, row_styles=_compare_styles(rows))[0])
+            return Report([FittedTable(columns(everything, stacked), width, row_styles=_compare_styles(rows))])
     groups, current = [], [0]
     for i in everything[1:]:
         if len(current) > 1 and not fits(columns(current + [i], True)):
@@ -173,7 +174,7 @@ def compare_table(results, fmt: Formatter, width: int | None = None) -> Group:
             current = [0]
         current.append(i)
     groups.append(current)
-    return Group(*(build(columns(g, True), width, row_styles=_compare_styles(rows))[0] for g in groups))
+    return Report([FittedTable(columns(g, True), width, row_styles=_compare_styles(rows)) for g in groups])
 
 
 def _compare_styles(rows) -> list:
@@ -193,7 +194,7 @@ def ratio(value: int, base: int) -> str:
     return f"{high / low:.1f}× {word}"
 
 
-def list_table(entries: list[dict], width: int | None = None) -> Table:
+def list_table(entries: list[dict], width: int | None = None) -> Report:
     """``archcalc list``: name, title, native input, parameters and MACs; titles wrap first."""
     columns = [
         FitColumn("Name", [e["name"] for e in entries], 1),
@@ -203,4 +204,4 @@ def list_table(entries: list[dict], width: int | None = None) -> Table:
         FitColumn("Params", [human(e["params"]) for e in entries], 1, justify="right"),
         FitColumn("MACs", [human(e["macs"]) for e in entries], 1, justify="right"),
     ]
-    return build(columns, width)[0]
+    return Report([FittedTable(columns, width)])

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from ..units import human
 from .columns import shape_text as columns_shape_text
 from .layers import plural
-from .layout import FitColumn, build, dropped_note
+from .layout import FitColumn, FittedTable, Report, Styled, dropped_note
 from ..verify import LayerCheck, Verification, shape_text
 
 OK, FAIL = "✓", "✗"
@@ -65,11 +65,11 @@ def record(result: Verification) -> dict:
     }
 
 
-def verify_table(result: Verification, title: str | None = None, width: int | None = None) -> Group:
+def verify_table(result: Verification, title: str | None = None, width: int | None = None) -> Report:
     """One row per layer — predicted against actual shape and MACs — then the verdict; fitted to
     ``width`` columns like the summary table (numbers are never cut)."""
     layers = result.layers
-    marks = [Text(OK, style="green") if c.ok else Text(FAIL, style="bold red") for c in layers]
+    marks = [Styled(OK, "green") if c.ok else Styled(FAIL, "bold red") for c in layers]
 
     def shapes(get, short):
         return [short_shape(get(c)) if short else shape_text(get(c)) for c in layers]
@@ -86,37 +86,35 @@ def verify_table(result: Verification, title: str | None = None, width: int | No
         FitColumn("Params", [_count(c.actual_params) for c in layers], 6, justify="right"),
         FitColumn("", marks, 1),
     ]
-    table, dropped = build(columns, width, title=f"[bold]{title or result.model}[/bold]",
-                           row_styles=[None if c.ok else "red" for c in layers])
-    note = dropped_note(dropped, width)
-    return Group(table, *([note] if note is not None else []), *verdict(result))
+    table = FittedTable(columns, width, title=title or result.model, row_styles=[None if c.ok else "red" for c in layers])
+    return Report([table, dropped_note(table.dropped, width), *verdict(result)])
 
 
 def short_shape(shape) -> str:
     return "—" if shape is None else columns_shape_text(shape, short=True)
 
 
-def verdict(result: Verification) -> list[Text]:
+def verdict(result: Verification) -> list[Styled]:
     """The verdict under the table: agreement (or each disagreement, located), then memory."""
     run = f"input {shape_text(result.input_shape)}, batch {result.batch}, seed {result.seed}, {result.seconds:.2f} s"
     if result.ok:
-        lines = [Text(f"{OK} {'all ' if len(result.layers) > 1 else ''}{plural(len(result.layers), 'layer')} "
+        lines = [Styled(f"{OK} {'all ' if len(result.layers) > 1 else ''}{plural(len(result.layers), 'layer')} "
                       f"{'agree' if len(result.layers) > 1 else 'agrees'} with the engine: shapes, MACs and parameters "
-                      f"({result.executed_macs:,} MACs executed; {run})", style="bold green")]
+                      f"({result.executed_macs:,} MACs executed; {run})", "bold green")]
     else:
         count = len(result.mismatches)
-        lines = [Text(f"{FAIL} {count} of {len(result.layers)} layer{'s' if len(result.layers) > 1 else ''} "
-                      f"disagree{'s' if count == 1 else ''} with the engine ({run}):", style="bold red")]
-        lines += [Text(f"  {where(check)}: {check.problem()}", style="red") for check in result.mismatches]
+        lines = [Styled(f"{FAIL} {count} of {len(result.layers)} layer{'s' if len(result.layers) > 1 else ''} "
+                      f"disagree{'s' if count == 1 else ''} with the engine ({run}):", "bold red")]
+        lines += [Styled(f"  {where(check)}: {check.problem()}", "red") for check in result.mismatches]
         if result.skipped:
-            lines.append(Text(f"  {result.skipped} later layer{'s' if result.skipped > 1 else ''} could not run",
-                              style="red"))
-    lines.append(Text(f"Memory: {_bytes(result.peak_bytes)} of activations held at once at the peak "
+            lines.append(Styled(f"  {result.skipped} later layer{'s' if result.skipped > 1 else ''} could not run",
+                              "red"))
+    lines.append(Styled(f"Memory: {_bytes(result.peak_bytes)} of activations held at once at the peak "
                       f"(engine estimate {_bytes(result.estimated_peak_bytes)}; weights and kernel scratch "
                       f"not included)"))
     if not result.output_finite and result.checked == len(result.layers):
-        lines.append(Text("Note: the network's output holds non-finite values (inf/NaN); shapes and MACs are "
-                          "unaffected.", style="yellow"))
+        lines.append(Styled("Note: the network's output holds non-finite values (inf/NaN); shapes and MACs are "
+                          "unaffected.", "yellow"))
     return lines
 
 

@@ -1,0 +1,54 @@
+"""Exact rationals, one per configuration: the receptive field's jumps, sizes and starts once
+up-sampling layers step by fractions of a pixel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """Exact rationals num/den, one per configuration (int64 arrays, den > 0, in lowest terms)."""
+
+    num: np.ndarray
+    den: np.ndarray
+
+    @staticmethod
+    def of(value, count: int) -> "Ratio":
+        """An int, an int64 array, a Fraction or a Ratio as a Ratio of ``count`` entries."""
+        if isinstance(value, Ratio):
+            return value
+        if isinstance(value, Fraction):
+            return Ratio(np.full(count, value.numerator, np.int64), np.full(count, value.denominator, np.int64))
+        return Ratio(np.broadcast_to(np.asarray(value, dtype=np.int64), (count,)), np.ones(count, np.int64))
+
+    @staticmethod
+    def reduced(num, den) -> "Ratio":
+        common = np.gcd(num, den)
+        common = np.where(common == 0, 1, common)
+        return Ratio(num // common, den // common)
+
+    def __add__(self, other: "Ratio") -> "Ratio":
+        return Ratio.reduced(self.num * other.den + other.num * self.den, self.den * other.den)
+
+    def __sub__(self, other: "Ratio") -> "Ratio":
+        return self + Ratio(-other.num, other.den)
+
+    def __mul__(self, other: "Ratio") -> "Ratio":
+        return Ratio.reduced(self.num * other.num, self.den * other.den)
+
+    def half(self) -> "Ratio":
+        return Ratio.reduced(self.num, 2 * self.den)
+
+    def ceil(self) -> np.ndarray:
+        return -(-self.num // self.den)
+
+    def value(self) -> np.ndarray:
+        return self.num / self.den
+
+    def maximum(self, other: "Ratio") -> "Ratio":
+        larger = self.num * other.den >= other.num * self.den
+        return Ratio(np.where(larger, self.num, other.num), np.where(larger, self.den, other.den))
