@@ -136,6 +136,7 @@ TORCHVISION = Convention(
     rules=_free({
         # a property of the weights, published per image whatever batch one runs
         "conv": _part("conv MACs", "image", macs=1),
+        "conv_transpose": _part("transposed conv MACs", "image", macs=1),
         "linear": _part("fc MACs", "image", macs=1),
         **_all(("batch_norm", "layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
                 "adaptive_max_pool", "add", "mul", "mean", *ACTIVATIONS), NOTHING),
@@ -152,6 +153,10 @@ TORCHINFO = Convention(
     skips="modules without parameters (activations, pooling, dropout) and every functional call or operator",
     rules=_free({
         ("conv", "module"): _part("conv MACs", macs=1) + _part("conv bias", bias_adds=1),
+        # "Conv" in the class name: (weights + bias) × output positions, which for a transposed conv
+        # is not its MACs
+        ("conv_transpose", "module"): _part("transposed conv parameters × output positions",
+                                            params_at_output_positions=1),
         ("linear", "module"): _part("fc (in·out + out)", params=1),
         ("batch_norm", "module"): _part("batch norm parameters", params=1),
         **{(op, "module"): _part(f"{op} parameters", params=1) for op in (*SAMPLE_NORMS, "prelu")},
@@ -163,6 +168,7 @@ TORCHINFO = Convention(
         # "x2 for gradients" (torchinfo/model_statistics.py): the outputs of leaf modules that hold parameters
         "forward_backward_pass_size": {
             ("conv", "module"): _part("conv outputs ×2", parameterised_output_bytes=2),
+            ("conv_transpose", "module"): _part("transposed conv outputs ×2", parameterised_output_bytes=2),
             ("linear", "module"): _part("fc outputs ×2", parameterised_output_bytes=2),
             ("batch_norm", "module"): _part("batch norm outputs ×2", parameterised_output_bytes=2),
             **{(op, "module"): _part(f"{op} outputs ×2", parameterised_output_bytes=2)
@@ -180,6 +186,7 @@ FVCORE = Convention(
     skips="bias adds, max/avg pooling, activations, add, mul, mean, softmax (unsupported-op warnings)",
     rules=_free({
         "conv": _part("conv MACs", macs=1),
+        "conv_transpose": _part("transposed conv MACs", macs=1),
         "linear": _part("fc MACs", macs=1),
         "batch_norm": _part("batch norm", input_elements=1, affine_elements=1),
         **{op: _part(op.replace("_", " "), input_elements=4, affine_elements=1) for op in SAMPLE_NORMS},
@@ -199,6 +206,7 @@ PTFLOPS_ATEN = Convention(
     skips="batch norm, activations, pooling, add, mul, every other aten op",
     rules=_free({
         "conv": _part("conv MACs", macs=1) + _part("conv bias", bias_adds=1),
+        "conv_transpose": _part("transposed conv MACs", macs=1) + _part("transposed conv bias", bias_adds=1),
         "linear": _part("fc MACs", macs=1) + _part("fc bias", bias_adds=1),
         **_all(("batch_norm", "layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
                 "adaptive_max_pool", "add", "mul", "mean", *ACTIVATIONS), NOTHING),
@@ -226,6 +234,8 @@ PTFLOPS_PYTORCH = Convention(
           "modules count twice (hook + the functional they call)",
     rules=_free({
         ("conv", "module"): _part("conv MACs", "image", macs=1) + _part("conv bias", "image", bias_adds=1),
+        ("conv_transpose", "module"): _part("transposed conv MACs", "image", macs=1)
+        + _part("transposed conv bias", "image", bias_adds=1),
         ("linear", "module"): _part("fc MACs", "image", macs=1) + _part("fc bias", "image", bias_adds=1),
         ("batch_norm", "module"): _part("batch norm", "image", input_elements=1, affine_elements=1),
         # nn.LayerNorm has elementwise_affine, not the `affine` the hook looks for: counted once
@@ -269,6 +279,7 @@ THOP = Convention(
     skips="bias adds, ReLU-family, MaxPool, Dropout, joins, every functional call and method (x.mean)",
     rules=_free({
         ("conv", "module"): _part("conv MACs", macs=1),
+        ("conv_transpose", "module"): _part("transposed conv MACs", macs=1),
         ("linear", "module"): _part("fc MACs", macs=1),
         ("batch_norm", "module"): _part("batch norm", input_elements=2, affine_elements=2),
         **{(op, "module"): _part(op.replace("_", " "), input_elements=2, affine_elements=2) for op in SAMPLE_NORMS},

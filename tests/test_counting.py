@@ -362,3 +362,26 @@ def test_every_layer_type_states_what_counting_tools_see():
 
     missing = [name for name, cls in REGISTRY.items() if not hasattr(cls, "counted")]
     assert not missing, f"layer types without a counted() method: {missing}"
+
+
+def test_transposed_convolution_in_each_convention():
+    # measured with the tools on nn.Sequential(Conv2d(3, 8, 3, padding=1), ConvTranspose2d(8, 4, 2, stride=2),
+    # ConvTranspose2d(4, 6, 3, padding=1, bias=False)) at batch 2 on 3×6×6: torchinfo 116,352, fvcore and
+    # thop 86,976, ptflops aten 88,704, ptflops pytorch 44,352 (its module hooks are per image)
+    text = """
+name: t
+input: 3x6x6
+layers:
+  - conv: {out: 8, kernel: 3, padding: 1}
+  - conv_transpose: {out: 4, kernel: 2, stride: 2}
+  - conv_transpose: {out: 6, kernel: 3, padding: 1, bias: false}
+"""
+    r = figures(text, (3, 6, 6), batch=2)
+    conv = 2 * 6 * 6 * 8 * 27
+    up = 2 * 8 * 6 * 6 * 4 * 4            # every input element meets every tap: C_in·∏in·out·∏k
+    last = 2 * 4 * 12 * 12 * 6 * 9
+    assert r["fvcore"].ops == r["thop"].ops == conv + up + last == 86976
+    assert r["ptflops"].ops == conv + up + last + 2 * (8 * 36 + 4 * 144) == 88704
+    assert r["ptflops-pytorch"].ops == (conv + up + last) // 2 + 8 * 36 + 4 * 144 == 44352
+    # torchinfo: "Conv" in the class name, so (weights + bias) × output positions × batch
+    assert r["torchinfo"].ops == conv + 2 * 8 * 36 + 2 * ((8 * 4 * 4 + 4) * 144 + (4 * 6 * 9) * 144) == 116352

@@ -301,5 +301,7 @@ class ConvTranspose(Layer):
 
     def counted(self, inputs, output):
         """What counting tools see (archcalc.counting): PyTorch's ConvTranspose; one add per output when biased."""
+        channels, *spatial = output
         return counted("conv_transpose", "transposed conv", macs=self.macs(inputs, output),
-                       bias_adds=product(*output) if self.bias else 0)
+                       bias_adds=product(*output) if self.bias else 0,
+                       params_at_output_positions=product(self.param_counts(inputs).trainable, *spatial))
