@@ -11,12 +11,11 @@ import sys
 
 import click
 
+from .__main__ import INTERRUPTED
 from .conventions import DTYPE_BYTES
 from .errors import ArchcalcError
 
 FORMATS = ("table", "json", "csv", "markdown")
-#: Exit code for Ctrl-C, as shells report a process ended by SIGINT.
-INTERRUPTED = 130
 #: Counts are int64 in the engine: a batch beyond this could not be multiplied out.
 MAX_BATCH = 2**62
 

@@ -108,7 +108,7 @@ class PReLU(_Activation):
     def param_counts(self, inputs):
         return ParamCounts(trainable=self._count(inputs[0]))
 
-    def describe(self, dims):
+    def describe(self, dims=None):
         return "per channel" if self.num_parameters != 1 else "shared"
 
     def init_params(self, input_shapes, rng):

@@ -12,7 +12,8 @@ from .runtime import uniform
 
 
 NORMALIZATION = {"normalization": "normalisation arithmetic at inference, per output element: batch norm 2, "
-                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine)"}
+                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine; instance "
+                                   "norm with running statistics 2)"}
 
 
 @register
@@ -85,7 +86,7 @@ class LocalResponseNorm(Layer):
     aliases = ("norm", "local_response_norm")
     family = "norm"
     free_of = frozenset({"params", "macs"})
-    other_op_labels = BatchNorm.other_op_labels
+    other_op_labels = NORMALIZATION
     keys = {
         "size": Key(positive_int, 5, "channels in the normalisation window"),
         "alpha": Key(number, 1e-4, "scale"),

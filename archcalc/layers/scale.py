@@ -25,6 +25,7 @@ class LayerScale(Layer):
 
     type_name = "layer_scale"
     family = "norm"
+    other_op_labels = ELEMENTWISE
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
     free_of = frozenset({"macs"})

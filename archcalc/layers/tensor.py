@@ -265,6 +265,7 @@ class Elementwise(Layer):
 
     type_name = "elementwise"
     family = "activation"
+    other_op_labels = ELEMENTWISE
     arity = (1, 2)
     free_of = frozenset({"macs"})
     other_op_labels = ELEMENTWISE
@@ -361,6 +362,7 @@ class Reduce(Layer):
 
     type_name = "reduce"
     family = "pool"
+    other_op_labels = WINDOW_READS
     free_of = frozenset({"params", "macs"})
     other_op_labels = WINDOW_READS
     keys = {
