@@ -120,19 +120,20 @@ class ModelAnalysis:
         return None
 
 
-def analyse(model, inputs=None, batches=(1,), dtype: str = "fp32", overrides: dict | None = None) -> ModelAnalysis:
+def analyse(model, inputs=None, batches=(1,), dtype: str = "fp32", overrides: dict | None = None,
+            mode: str = "eval") -> ModelAnalysis:
     """Resolve ``model`` (a shipped name, a path, or a :class:`ModelSpec`), compile it and analyse
-    every (input shape, batch) pair in one walk."""
+    every (input shape, batch) pair in one walk; ``mode="train"`` also runs train-only branches."""
     from .zoo import resolve
 
     spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides,
                                                                                 inputs[0] if inputs else None)
-    return analyse_spec(spec, inputs, batches, dtype)
+    return analyse_spec(spec, inputs, batches, dtype, mode)
 
 
-def analyse_spec(spec: ModelSpec, inputs=None, batches=(1,), dtype: str = "fp32") -> ModelAnalysis:
+def analyse_spec(spec: ModelSpec, inputs=None, batches=(1,), dtype: str = "fp32", mode: str = "eval") -> ModelAnalysis:
     graph = spec.graph()
     shapes = inputs or [spec.input_shape()]
     configs = [Config(tuple(shape), batch) for shape in shapes for batch in batches]
-    analysis = analyze(graph, configs, dtype)
+    analysis = analyze(graph, configs, dtype, mode)
     return ModelAnalysis(spec, analysis, sum_totals(analysis))

@@ -14,8 +14,9 @@ from typing import ClassVar
 
 from .. import kernels
 from ..backward import SAVED_OUTPUT, own, saved_input
+from ..counting import counted
 from ..conventions import IN_PLACE
-from .base import Key, Layer, ParamCounts, choice, elements, number, positive_int, register, rule_error
+from .base import Key, Layer, ParamCounts, choice, elements, number, positive_int, product, register, rule_error
 from .runtime import uniform
 
 
@@ -54,6 +55,10 @@ class _Activation(Layer):
             return None
         return {"output": [SAVED_OUTPUT], "input": [saved_input()],
                 "input copy": [own("copy of the input", elements(inputs[0]))]}[keeps]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): the PyTorch activation of the same name."""
+        return counted(self.type_name, "activation")
 
 
 def _slopes(value):
@@ -161,3 +166,8 @@ class Softmax(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """_softmax_backward_data needs the result only."""
         return [SAVED_OUTPUT]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): per position, C exponentials, C − 1 adds, C divides."""
+        channels, *spatial = output
+        return counted("softmax", "activation", softmax_ops=product(3 * channels - 1, *spatial))

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import kernels
 from ..backward import own, saved_input
+from ..counting import counted
 from .base import (Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register, rule_error,
                    show_shape)
 from .runtime import uniform
@@ -73,6 +74,10 @@ class BatchNorm(Layer):
         deviation per channel, in fp32 (cuDNN keeps the same plus an empty reserve)."""
         return [saved_input(), own("batch mean and inverse std", 2 * inputs[0][0], "fp32", per_sample=False)]
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): elements normalised, and again when affine."""
+        return counted("batch_norm", "norm", affine_elements=elements(output) if self.affine else 0)
+
 
 @register
 class LocalResponseNorm(Layer):
@@ -119,6 +124,13 @@ class LocalResponseNorm(Layer):
         return [saved_input(), own("padded squares", product(shape[0] + self.size - 1, spatial)),
                 own("k + α·mean of squares", elements(shape)), own("divisor", elements(shape))]
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's LocalResponseNorm, whose functional form
+        squares the input, average-pools the squares over the channels padded by size − 1, then scales
+        and shifts them (``padded_elements`` is that pool's input)."""
+        channels, *spatial = output
+        return counted("local_response_norm", "norm", padded_elements=product(channels + self.size - 1, *spatial))
+
 
 # ---- normalisation by the statistics of each sample (no running buffers) ----
 # Counted under "normalization", per element of the output: 5 to normalise (an add for the mean;
@@ -156,6 +168,11 @@ class _SampleNorm(Layer):
 
     def describe(self, dims=None):
         return f"eps {self.eps:g}"
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's norm of the same name; elements again
+        when affine."""
+        return counted(self.type_name, "norm", affine_elements=elements(output) if self.affine else 0)
 
 
 @register

@@ -7,11 +7,12 @@ import numpy as np
 
 from .. import kernels
 from ..backward import own, saved_input, window_input
+from ..counting import counted
 from .base import (GLOBAL, Key, Layer, Window, boolean, elements, expect_feature_map, optional, padding, product, register,
                    rule_error, sizes, ROUNDING)
 from .runtime import concrete_padding
 from .window import (AXIS_NAMES, describe_extent, describe_window, effective_kernel, leading_padding, padding_pairs,
-                     per_axis, sliding_output)
+                     per_axis, resolve_padding, sliding_output)
 
 WINDOW_READS = {"window_reads": "pooling: output elements × window size (the lectures' pool 'flop')"}
 
@@ -104,6 +105,10 @@ class MaxPool(_WindowPool):
         """max_pool2d_with_indices keeps its input and the int64 index of each maximum."""
         return [self.kept_input(inputs), own("indices of the maxima", elements(output), "int64")]
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a max pool over its windows."""
+        return counted("max_pool", "pool")
+
 
 @register
 class AvgPool(_WindowPool):
@@ -130,6 +135,21 @@ class AvgPool(_WindowPool):
     def saved_for_backward(self, inputs, output, in_place=False):
         """avg_pool2d_backward takes the input (derivatives.yaml), so autograd keeps it."""
         return [self.kept_input(inputs)]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): ``averaged_elements`` is the sum of the divisors —
+        window cells inside the input (and its zero padding when ``count_include_pad``)."""
+        channels, *sizes = inputs[0]
+        kernel, stride, _ = self.geometry(len(sizes))
+        pads = resolve_padding(self.padding, sizes, kernel, stride)
+        cells = np.ones_like(channels)
+        for size, out, k, step, (before, after) in zip(sizes, output[1:], kernel, stride, pads):
+            start = np.arange(int(np.max(out)))[:, None] * step - before[None, :]
+            low, high = (-before, size + after) if self.count_include_pad else (size * 0, size)
+            covered = np.clip(np.minimum(start + k, high[None, :]) - np.maximum(start, low[None, :]), 0, None)
+            covered = np.where(np.arange(covered.shape[0])[:, None] < out[None, :], covered, 0)
+            cells = cells * covered.sum(axis=0)
+        return counted("avg_pool", "pool", averaged_elements=product(channels, cells))
 
 
 class _GlobalPool(Layer):
@@ -170,6 +190,10 @@ class GlobalAvgPool(_GlobalPool):
         """adaptive_avg_pool2d to 1×1 is computed as a mean, which keeps only sizes."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's AdaptiveAvgPool2d((1, 1)), or x.mean."""
+        return counted("adaptive_avg_pool", "pool", averaged_elements=product(*inputs[0]))
+
 
 @register
 class GlobalMaxPool(_GlobalPool):
@@ -184,6 +208,10 @@ class GlobalMaxPool(_GlobalPool):
     def saved_for_backward(self, inputs, output, in_place=False):
         """adaptive_max_pool2d keeps its input and the int64 index of each channel's maximum."""
         return [saved_input(), own("indices of the maxima", elements(output), "int64")]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's AdaptiveMaxPool2d((1, 1))."""
+        return counted("adaptive_max_pool", "pool")
 
 
 @register
@@ -240,3 +268,7 @@ class AdaptiveAvgPool(Layer):
         """_adaptive_avg_pool2d keeps its input; to 1×1 PyTorch computes a mean instead, which keeps nothing."""
         targets = per_axis(self.size, len(inputs[0]) - 1, "size")
         return [] if all(t == 1 for t in targets) else [saved_input()]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): the cells its windows average, overlaps included."""
+        return counted("adaptive_avg_pool", "pool", averaged_elements=self.other_ops(inputs, output)["window_reads"])

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from ..conventions import VIEW
 from ..ratio import Ratio
 from .base import (Key, Layer, Window, _show, boolean, choice, elements, expect_feature_map, json_schema,
@@ -137,6 +138,9 @@ class Upsample(Layer):
         """upsample_*_backward takes the input and output sizes only: it keeps no tensor."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.Upsample / F.interpolate (no convention has verified rules for it yet: an error there)."""
+        return counted("upsample", "resample")
 
 
 @register
@@ -188,6 +192,9 @@ class Crop(Layer):
         """A view: its backward pads the gradient back, keeping only sizes."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a slice of the tensor, a view."""
+        return counted("slice", "shape")
 
 
 @register
@@ -225,6 +232,9 @@ class PixelShuffle(Layer):
         """pixel_shuffle's backward is pixel_unshuffle of the gradient: it keeps nothing."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.PixelShuffle, a rearrangement."""
+        return counted("pixel_shuffle", "shape")
 
 
 @register
@@ -262,3 +272,7 @@ class PixelUnshuffle(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """pixel_unshuffle's backward is pixel_shuffle of the gradient: it keeps nothing."""
         return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.PixelUnshuffle, a rearrangement."""
+        return counted("pixel_shuffle", "shape")

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..backward import own
 from ..conventions import VIEW
+from ..counting import counted
 from .base import Key, Layer, expect_feature_map, non_negative_int, one_or_two, probability, register
 
 
@@ -47,6 +48,10 @@ class ChannelPad(Layer):
         """constant_pad_nd's backward slices the gradient: it keeps only sizes."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("channel_pad", "shape")
+
 
 @register
 class StochasticDepth(Layer):
@@ -78,3 +83,7 @@ class StochasticDepth(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """torchvision's StochasticDepth multiplies by a per-sample noise tensor (N×1×1×1) and keeps it."""
         return [own("per-sample noise", 1)] if self.p > 0 else []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("stochastic_depth", "shape")

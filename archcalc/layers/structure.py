@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import kernels
 from ..backward import own, saved_input
+from ..counting import counted
 from ..conventions import VIEW
 from .base import (Key, Layer, Window, _show, elements, expect_feature_map, padding, positive_int, probability,
                    product, register, rule_error, show_shape)
@@ -36,6 +37,10 @@ class Flatten(Layer):
         """A view: its backward reshapes the gradient, keeping nothing."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("flatten", "shape")
+
 
 @register
 class Dropout(Layer):
@@ -61,6 +66,10 @@ class Dropout(Layer):
         size and keeps it (the fused CUDA kernel keeps a 1-byte mask instead); p = 0 returns the input."""
         return [own("dropout mask", elements(inputs[0]))] if self.p > 0 else []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("dropout", "shape")
+
 
 @register
 class Identity(Layer):
@@ -81,6 +90,10 @@ class Identity(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """Passes its input through."""
         return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("identity", "shape")
 
 
 @register
@@ -122,6 +135,10 @@ class ZeroPad(Layer):
         """constant_pad_nd's backward slices the gradient: it keeps only sizes."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("pad", "shape")
+
 
 @register
 class ChannelShuffle(Layer):
@@ -149,6 +166,10 @@ class ChannelShuffle(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """view, transpose, contiguous copy: none keeps a tensor."""
         return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("channel_shuffle", "shape")
 
 
 def _mismatch(kind: str, inputs) -> Exception:
@@ -189,6 +210,10 @@ class Concat(_Join):
         """cat's backward splits the gradient by sizes."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("cat", "join")
+
 
 @register
 class Add(_Join):
@@ -216,6 +241,10 @@ class Add(_Join):
         """add's backward passes the gradient on."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("add", "join")
+
 
 @register
 class Mean(Add):
@@ -240,6 +269,10 @@ class Mean(Add):
     def saved_for_backward(self, inputs, output, in_place=False):
         """Sum, then divide by a number: neither keeps a tensor."""
         return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("mean", "join")
 
 
 @register
@@ -273,6 +306,10 @@ class Multiply(_Join):
         left to right, keeping each partial product too."""
         partials = [own("partial product", elements(output)) for _ in inputs[2:]]
         return [saved_input(i) for i in range(len(inputs))] + partials
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("mul", "join")
 
 
 def axis_range(value):
@@ -366,3 +403,7 @@ class Slice(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """A view: its backward keeps only sizes."""
         return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("slice", "shape")
