@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .. import kernels
+from ..backward import saved_input
+from ..counting import counted
 from ..conventions import NEW
 from .activation import ELEMENTWISE
 from .base import Key, Layer, ParamCounts, elements, number, register
@@ -47,3 +49,11 @@ class LayerScale(Layer):
 
     def forward(self, inputs, params):
         return kernels.layer_scale(inputs[0], params["gamma"]), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """γ · x keeps x (γ's gradient factor); γ itself is a parameter."""
+        return [saved_input()]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): ``gamma * x``, an operator on a parameter of the block."""
+        return counted("layer_scale", "norm")
