@@ -1,6 +1,7 @@
 """The documentation shows what the tool does: output blocks are produced by archcalc and compared
 here (``pytest --update-golden`` rewrites them), and every YAML example is a complete spec that
-compiles, analyses and passes its own ``expect:`` block.
+compiles, analyses and passes its own ``expect:`` block. A block fenced as ``yaml fragment`` shows
+one key on its own and is not run; CI configuration (docs/ci.md) is not a spec either.
 
 An output block is a ``console`` fence right after a marker naming the command and, in
 parentheses, environment settings:
@@ -25,7 +26,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 NOT_SPECS = {"ci.md"}
 MARKER = re.compile(r"<!-- output: archcalc (?P<command>[^(>]*?)(?: \((?P<env>[^)]*)\))? -->\n```console\n"
                     r"(?P<shown>.*?)```", re.S)
-YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
+YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)      # "```yaml fragment" does not match
 
 
 def produced(command: str, env: str | None) -> str:
