@@ -6,6 +6,7 @@ NumPy or rich are still loading, too — ends with exit code 130 and no tracebac
 
 import sys
 
+#: Exit code for Ctrl-C, as shells report a process ended by SIGINT.
 INTERRUPTED = 130
 
 

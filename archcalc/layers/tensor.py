@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from ..conventions import VIEW
 from .activation import ELEMENTWISE
 from .norm import LayerNorm
@@ -79,6 +80,10 @@ class Permute(Layer):
         """torch.permute's backward permutes the gradient back: it keeps nothing."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): x.permute, a view."""
+        return counted("permute", "shape")
+
 
 @register
 class Reshape(Layer):
@@ -123,6 +128,10 @@ class Reshape(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """A view: its backward reshapes the gradient, keeping nothing."""
         return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): x.reshape, a view."""
+        return counted("reshape", "shape")
 
 
 @register
@@ -175,6 +184,11 @@ class LastAxisLinear(Layer):
         from ..backward import SAVED_WEIGHTS, saved_input   # the training-memory vocabulary
 
         return [saved_input(), SAVED_WEIGHTS]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.Linear on every position; one bias add per output."""
+        return counted("linear", "fc", macs=self.macs(inputs, output),
+                       bias_adds=elements(output) if self.bias else 0)
 
 
 @register
@@ -251,6 +265,7 @@ class Elementwise(Layer):
 
     type_name = "elementwise"
     family = "activation"
+    other_op_labels = ELEMENTWISE
     arity = (1, 2)
     free_of = frozenset({"macs"})
     other_op_labels = ELEMENTWISE
@@ -328,6 +343,10 @@ class Elementwise(Layer):
             return [saved_input()] if scalar else [saved_input(), SAVED_OUTPUT]
         return [] if scalar and self.op in ("mul", "div") else [saved_input()]
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): tensor arithmetic, written as operators."""
+        return counted("elementwise", "activation")
+
 
 
 @register
@@ -343,6 +362,7 @@ class Reduce(Layer):
 
     type_name = "reduce"
     family = "pool"
+    other_op_labels = WINDOW_READS
     free_of = frozenset({"params", "macs"})
     other_op_labels = WINDOW_READS
     keys = {
@@ -381,6 +401,10 @@ class Reduce(Layer):
 
         return [] if self.op in ("mean", "sum") else [saved_input(), SAVED_OUTPUT]
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a tensor method such as x.mean(dims)."""
+        return counted("reduce", "pool")
+
 
 @register
 class Opaque(Layer):
@@ -409,3 +433,7 @@ class Opaque(Layer):
 
     def forward(self, inputs, params):
         return np.zeros((inputs[0].shape[0], *self.shape), dtype=FLOAT), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): an op no convention has a rule for (an error there)."""
+        return counted("opaque", "other")
