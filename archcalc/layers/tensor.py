@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .. import kernels
+from ..backward import SAVED_OUTPUT, SAVED_WEIGHTS, own, saved_input
 from ..counting import counted
 from ..conventions import VIEW
 from .activation import ELEMENTWISE
@@ -181,8 +182,6 @@ class LastAxisLinear(Layer):
 
     def saved_for_backward(self, inputs, output, in_place=False):
         """matmul keeps its input (for the weight gradient) and the weight (for the input's)."""
-        from ..backward import SAVED_WEIGHTS, saved_input   # the training-memory vocabulary
-
         return [saved_input(), SAVED_WEIGHTS]
 
     def counted(self, inputs, output):
@@ -218,8 +217,6 @@ class LastAxisLayerNorm(LayerNorm):
 
     def saved_for_backward(self, inputs, output, in_place=False):
         """native_layer_norm keeps its input and a mean and inverse std per normalised position (fp32)."""
-        from ..backward import own, saved_input
-
         positions = elements(inputs[0][:-1]) if len(inputs[0]) > 1 else 1
         return [saved_input(), own("mean and inverse std per position", 2 * positions, "fp32")]
 
@@ -327,8 +324,6 @@ class Elementwise(Layer):
         their tensor operands (a constant tensor is a parameter, kept anyway; a scalar needs
         nothing); pow keeps its base (and its result when the exponent is a tensor); sqrt, exp and
         reciprocal their result; erf, log and abs their input; neg nothing."""
-        from ..backward import SAVED_OUTPUT, saved_input
-
         if self.op in ("add", "sub", "neg"):
             return []
         if self.op in ("sqrt", "exp", "reciprocal"):
@@ -397,8 +392,6 @@ class Reduce(Layer):
 
     def saved_for_backward(self, inputs, output, in_place=False):
         """mean and sum spread the gradient by sizes alone; amax and amin keep input and result."""
-        from ..backward import SAVED_OUTPUT, saved_input
-
         return [] if self.op in ("mean", "sum") else [saved_input(), SAVED_OUTPUT]
 
     def counted(self, inputs, output):
