@@ -193,5 +193,6 @@ def test_the_documented_regnet_rule():
     text = (Path(__file__).parent.parent / "docs" / "spec-format.md").read_text(encoding="utf-8")
     section = text[text.index("A design space written as its rule"):]
     example = section[section.index("```yaml\n") + len("```yaml\n"):section.index("```\n", section.index("```yaml"))]
-    variables = spec_from_text("input: 3x8x8\nlayers: [relu]\n" + example).variables()
+    complete = example if "\ninput:" in "\n" + example else "input: 3x8x8\nlayers: [relu]\n" + example
+    variables = spec_from_text(complete).variables()
     assert (variables["stage_widths"], variables["stage_depths"]) == (REGNET_X_400MF_WIDTHS, REGNET_X_400MF_DEPTHS)

@@ -483,7 +483,10 @@ def concat(node):
         raise Unsupported("a constant operand")
     if node.attr("axis") % rank != 1:
         raise Unsupported(f"concatenation along axis {node.attr('axis')}; the layer type joins channels (axis 1)")
-    return [node.emit("concat", sources=node.activations())]
+    sources = node.activations()
+    if len(sources) == 1:   # ONNX allows a Concat of one input (DenseNet's first block): it changes nothing
+        return [node.emit("identity")]
+    return [node.emit("concat", sources=sources)]
 
 
 def _shape_change(node: NodeView):
