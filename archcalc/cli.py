@@ -6,6 +6,7 @@ Each command is one function below; option parsers shared by several commands si
 
 from __future__ import annotations
 
+import io
 import sys
 
 import click
@@ -112,6 +113,26 @@ _units_options = [
 ]
 
 
+_mode_option = click.option("--mode", type=click.Choice(("eval", "train")), default="eval", show_default=True,
+                            help="train also runs train-only branches (auxiliary heads): their MACs and memory.")
+_depth_option = click.option("--depth", type=click.IntRange(min=1), metavar="N",
+                             help="Collapse rows to blocks at nesting depth N, with subtotals.")
+
+
+def _convention_names(value):
+    from .counting import CONVENTIONS
+
+    if value is None:
+        return []
+    names = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if names == ["all"]:
+        return list(CONVENTIONS)
+    unknown = [n for n in names if n not in CONVENTIONS]
+    if unknown:
+        raise click.BadParameter(f"unknown convention {unknown[0]!r}; expected all or one of {', '.join(CONVENTIONS)}")
+    return names
+
+
 def _units(f):
     for option in reversed(_units_options):
         f = option(f)
@@ -134,27 +155,57 @@ def _echo(text: str) -> None:
 @click.option("--all-layers", is_flag=True, help="Also show in-place activations, dropout and flatten rows.")
 @click.option("--weights", "weights_only", is_flag=True,
               help="Show weights without biases instead of parameters, as the lecture tables count them.")
+@click.option("--convention", metavar="NAME",
+              help="Also give a counting tool's figure and how it is made up: torchvision, torchinfo, fvcore, "
+                   "ptflops, ptflops-pytorch, thop, keras (see 'archcalc conventions').")
+@_mode_option
+@_depth_option
 @_units
-def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, exact, binary):
+def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, convention, mode, depth, exact,
+            binary):
     """Per-layer table and totals for MODEL."""
     from .pipeline import analyse
+    from .render import counting as counted
     from .render import data, formats
 
-    result = analyse(model, _parse_inputs(inputs), _parse_batches(batch), dtype.lower(), _parse_sets(sets))
+    result = analyse(model, _parse_inputs(inputs), _parse_batches(batch), dtype.lower(), _parse_sets(sets), mode)
+    names = _convention_names(convention)
+    if len(names) > 1:
+        raise click.BadParameter("summary takes one convention; compare --conventions shows several",
+                                 param_hint="--convention")
+    count = len(result.configs)
+    tools = [counting_results(names, result, i) for i in range(count)]
     if fmt == "json":
-        count = len(result.configs)
-        formats.write_json_stream(sys.stdout.write,
-                                  (data.summary(result, i) for i in range(count)), count)
+        formats.write_json_stream(sys.stdout.write, (counted.summary_json(data.summary(result, i), result.analysis,
+                                                                          tools[i], depth, i)
+                                                     for i in range(count)), count)
     elif fmt == "csv":
-        formats.write_csv(sys.stdout.write, result)
+        if names:
+            buffer = io.StringIO()
+            formats.write_csv(buffer.write, result)
+            sys.stdout.write(counted.summary_csv(buffer.getvalue(), tools))
+        else:
+            formats.write_csv(sys.stdout.write, result)
     elif fmt == "markdown":
-        _echo(formats.to_markdown(result, binary))
+        _echo(counted.summary_markdown(formats.to_markdown(result, binary), result.analysis, tools, depth))
     else:
         from .render.table import Formatter, fit_width, show, summary_table
 
         for warning in result.graph.warnings:
             click.echo(str(warning), err=True)
-        show(summary_table(result, Formatter(exact, binary), fit_width(), all_layers, weights_only))
+        formatter = Formatter(exact, binary)
+        if depth:
+            counted.print_rich(counted.depth_report(result.spec, result.analysis, result.totals, formatter, depth))
+        else:
+            show(summary_table(result, formatter, fit_width(), all_layers, weights_only))
+        counted.print_rich(counted.extra_totals(result.analysis, tools))
+
+
+def counting_results(names, result, index=0):
+    """The named counting conventions applied to configuration ``index`` of ``result``."""
+    from .counting import apply_all
+
+    return apply_all(names, result.analysis, result.totals, index) if names else []
 
 
 @main.command()
@@ -162,16 +213,26 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, ex
 @_batch_option
 @_dtype_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--conventions", "--convention", "conventions", metavar="all|NAME[,NAME…]",
+              help="Add counting tools' figures: a name, several, or 'all' (one row per tool for each model).")
+@_mode_option
+@_depth_option
 @_units
-def compare(models, batch, dtype, fmt, exact, binary):
+def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
     """Several MODELS side by side, with ratios against the first."""
     from .pipeline import analyse
+    from .render import counting as counted
     from .render import data, formats
 
     batches = _parse_batches(batch)[:1]
-    results = [analyse(m, None, batches, dtype.lower()) for m in models]
+    results = [analyse(m, None, batches, dtype.lower(), mode=mode) for m in models]
+    names = _convention_names(conventions)
+    tools = [counting_results(names, r) for r in results]
     if fmt == "json":
-        _echo(formats.to_json([data.summary(r, layers=False) for r in results]))
+        _echo(formats.to_json([counted.compare_json(data.summary(r, layers=False), r.analysis, found, depth)
+                               for r, found in zip(results, tools)]))
+    elif names and fmt in ("csv", "markdown"):
+        _echo(counted.compare_conventions_text([r.spec.name for r in results], tools, fmt))
     elif fmt == "csv":
         _echo(formats.compare_csv(results))
     elif fmt == "markdown":
@@ -179,7 +240,21 @@ def compare(models, batch, dtype, fmt, exact, binary):
     else:
         from .render.table import Formatter, compare_table, fit_width, show
 
-        show(compare_table(results, Formatter(exact, binary), fit_width()))
+        formatter = Formatter(exact, binary)
+        show(compare_table(results, formatter, fit_width()))
+        for r, found in zip(results, tools):
+            if found:
+                counted.print_rich(counted.conventions_table(r.spec.name, found))
+            if depth:
+                counted.print_rich(counted.depth_report(r.spec, r.analysis, r.totals, formatter, depth))
+
+
+@main.command(name="conventions")
+def list_conventions():
+    """The counting tools' conventions archcalc reproduces: what each counts and what it skips."""
+    from .render.counting import listing
+
+    click.echo(listing())
 
 
 @main.command(name="list")
@@ -520,3 +595,49 @@ def import_model(path, output, input_shape, allow_unsupported, torch_factory):
             raise ArchcalcError("E104", f"cannot write {output}: {error.strerror or error}") from None
     else:
         click.echo(imported.text, nl=False)
+
+
+@main.command()
+@click.argument("model")
+@_input_option
+@_batch_option
+@_set_option
+@click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam", "adamw")), default="sgd",
+              show_default=True, help="Optimizer whose state is counted (fp32 buffers per parameter: 0, 1, 2, 2).")
+@click.option("--precision", type=click.Choice(("fp32", "amp-fp16", "amp-bf16")), default="fp32",
+              show_default=True, help="fp32, or mixed precision as autocast runs it.")
+@click.option("--device", metavar="NAME", help="Fit the largest batch on a known accelerator (e.g. a100-40gb, t4).")
+@click.option("--memory", "memory_size", callback=_quantity, metavar="BYTES",
+              help="Fit the largest batch in this much memory (e.g. 11GiB); nothing is set aside.")
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@_units
+def memory(model, inputs, batch, sets, optimizer, precision, device, memory_size, fmt, exact, binary):
+    """Training memory of MODEL: weights, gradients, optimizer state, what autograd keeps, the step's
+    peak — and, with --device or --memory, the largest batch that fits."""
+    from .devices import device as find_device
+    from .pipeline import analyse
+    from .render import formats
+    from .render import memory as report
+    from .training import training_memory
+
+    if device and memory_size:
+        raise ArchcalcError("E504", "give --device or --memory, not both")
+    result = analyse(model, _parse_inputs(inputs), _parse_batches(batch), "fp32", _parse_sets(sets))
+    spec, analysis = result.spec, result.analysis
+    training = training_memory(analysis, optimizer, precision)
+    fit = None
+    if device:
+        found = find_device(device)
+        fit = report.fit_for(training, found.memory, found.name, found.memory - found.usable)
+    elif memory_size is not None:
+        fit = report.fit_for(training, memory_size, None, 0)
+    count = len(analysis.configs)
+    if fmt == "json":
+        records = [report.record(spec, analysis, training, i, fit) for i in range(count)]
+        click.echo(formats.to_json(records[0] if count == 1 else records))
+        return
+    from .render.table import Formatter, make_console
+
+    console = make_console()
+    for index in range(count):
+        console.print(report.report(spec, analysis, training, Formatter(exact, binary), index, fit))

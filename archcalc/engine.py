@@ -74,6 +74,8 @@ class Analysis:
     configs: list[Config]
     dtype: str
     rows: list[Row]
+    #: "eval" or "train": whether train-only branches run.
+    mode: str = "eval"
 
     @property
     def element_bytes(self) -> int:
@@ -89,8 +91,9 @@ def _as_vector(value, count: int) -> np.ndarray:
     return np.full(count, array, dtype=np.int64) if array.ndim == 0 else array
 
 
-def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32") -> Analysis:
-    """Walk ``graph`` once for all ``configs``."""
+def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32", mode: str = "eval") -> Analysis:
+    """Walk ``graph`` once for all ``configs``. In ``mode="eval"`` train-only branches keep their
+    parameters but run nothing: no MACs, no other ops, no activation memory."""
     dtype_bytes(dtype)  # validate early
     count = len(configs)
     ranks = {len(c.input_shape) for c in configs}
@@ -105,7 +108,9 @@ def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32") -> Analysi
     known: dict = {}
     for node in graph.nodes[1:]:
         rows.append(_evaluate(node, rows, batch, count, known))
-    return Analysis(graph, list(configs), dtype, rows)
+        if node.train_only and mode == "eval":
+            rows[-1] = _idle(rows[-1])
+    return Analysis(graph, list(configs), dtype, rows, mode)
 
 
 def _facts_key(layer, inputs):
@@ -151,3 +156,10 @@ def _facts(layer, inputs, batch, count) -> tuple:
     allocated = elements(output) if layer.storage == NEW else np.zeros(count, np.int64)
     activations = product(allocated, batch)
     return output, params, macs, other, activations, layer.window(inputs)
+
+
+def _idle(row: Row) -> Row:
+    """A row of a layer that does not run: its shapes and parameters, and no work or memory."""
+    zero = np.zeros_like(row.macs)
+    return Row(row.node, row.input_shapes, row.output_shape, row.params, zero,
+               {k: zero for k in row.other_ops}, zero, row.field)

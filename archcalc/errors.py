@@ -28,6 +28,7 @@ ERROR_CODES: dict[str, str] = {
     "E203": "value has the wrong type or is out of range",
     "E204": "required key is missing",
     "E205": "expression cannot be evaluated",
+    "E210": "layer type has no training-memory rule (what it keeps for backward)",
     "E301": "output size is not an integer",
     "E302": "output size is zero or negative (window larger than the padded input)",
     "E303": "input shapes do not fit together (concat, add, multiply)",

@@ -25,6 +25,12 @@ class Node:
     depth: int = 0
     #: An extra output of the network besides the last layer (e.g. an auxiliary classifier).
     output: bool = False
+    #: How the reference implementation calls the layer (module, functional, method, operator), or None
+    #: for the op's usual call; counting tools that hook modules or patch functions see the difference.
+    call: str | None = None
+    #: A branch that runs only while training (an auxiliary classifier): its parameters always count,
+    #: its operations and memory only in train mode.
+    train_only: bool = False
 
     @property
     def type_name(self) -> str:

@@ -5,6 +5,11 @@
   keeps for the backward pass, before framework tricks; the lecture tables' "total memory".
 - ``inference_peak``: the most bytes held at once during a forward pass that frees each tensor
   as soon as its last reader has run (in-place layers and views share their input's memory).
+- ``eager_inference_peak``: the same under PyTorch eager lifetimes, where Python references
+  keep tensors longer: the caller holds the input batch throughout, and a block (a module's
+  ``forward``) holds its input argument until it returns — a residual block's ``x`` lives until
+  its last layer, whichever branch reads it last.
+- Training memory (saved activations, the step's peak) is :mod:`archcalc.training`.
 """
 
 from __future__ import annotations
@@ -22,8 +27,39 @@ def inference_peak(analysis) -> np.ndarray:
     later reads that memory (it is the last reader, and the memory is not a network output);
     otherwise it needs a buffer of its own — as a forward pass that must keep the input does.
     """
+    return _peak(analysis, analysis.graph.consumers())
+
+
+def eager_inference_peak(analysis) -> np.ndarray:
+    """Peak bytes of live activations under PyTorch eager lifetimes, per configuration.
+
+    As :func:`inference_peak`, but the input batch stays alive to the end (the caller holds it),
+    and whatever a block reads from outside stays alive until the block's last layer (its
+    ``forward`` holds the argument until it returns). Blocks are the name prefixes of nested
+    layers (``layer1.0/conv1`` is in block ``layer1.0``).
+    """
     nodes = analysis.graph.nodes
-    readers = analysis.graph.consumers()
+    readers = [list(r) for r in analysis.graph.consumers()]
+    readers[0].append(len(nodes) - 1)
+    block_end: dict[str, int] = {}
+    for node in nodes:
+        for prefix in _blocks(node.name):
+            block_end[prefix] = node.index
+    for node in nodes:
+        for prefix in _blocks(node.name):
+            for source in node.inputs:
+                if not nodes[source].name.startswith(prefix + "/"):
+                    readers[source].append(block_end[prefix])
+    return _peak(analysis, readers)
+
+
+def _blocks(name: str) -> list[str]:
+    parts = name.split("/")[:-1]
+    return ["/".join(parts[:i + 1]) for i in range(len(parts))]
+
+
+def _peak(analysis, readers) -> np.ndarray:
+    nodes = analysis.graph.nodes
     kept = {len(nodes) - 1} | {node.index for node in nodes if node.output}
     owner = list(range(len(nodes)))           # which buffer each node's output lives in
     last_reader = [max(r, default=-1) for r in readers]   # per buffer: the last node reading any of it
@@ -38,8 +74,8 @@ def inference_peak(analysis) -> np.ndarray:
             holds_output[buffer] = holds_output[buffer] or holds_output[node.index]
     last_use = {}
     for node in nodes:
-        for index in (node.index, *node.inputs):
-            last_use[owner[index]] = max(last_use.get(owner[index], -1), node.index)
+        buffer = owner[node.index]
+        last_use[buffer] = max(last_use.get(buffer, -1), node.index, *readers[node.index])
     for index in kept:
         last_use[owner[index]] = len(nodes)   # the network's outputs are kept
     frees_at: dict[int, list[int]] = {}

@@ -43,6 +43,9 @@ class Findings:
     half_params: float | None
     training: TrainingCost | None
     index: int
+    #: The training step's memory at the configuration's batch (fp32, SGD); None when a layer
+    #: type has no training-memory rule.
+    step_memory: object | None = None
 
 
 @dataclass
@@ -69,6 +72,17 @@ class ModelAnalysis:
     def training_cost(self) -> TrainingCost | None:
         return training_cost(self.analysis)
 
+    @cached_property
+    def step_memory(self):
+        """One training step's memory (archcalc.training) at each configuration, fp32 and SGD."""
+        from .errors import ArchcalcError
+        from .training import training_memory
+
+        try:
+            return training_memory(self.analysis)
+        except ArchcalcError:
+            return None
+
     def total(self, key: str, index: int = 0) -> int:
         return int(self.totals[key][index])
 
@@ -91,7 +105,7 @@ class ModelAnalysis:
             hotspots.append(Hotspot(key, what, tuple((names[i], values[key][i] / total) for i in top),
                                     sum(values[key][i] for i in top) / total))
         return Findings(tuple(hotspots), self._half_point(values["activations"]),
-                        self._half_point(values["params"]), self.training_cost, index)
+                        self._half_point(values["params"]), self.training_cost, index, self.step_memory)
 
     def _half_point(self, values) -> float | None:
         """How far through the layers (0 to 1) half of the quantity is reached."""
@@ -106,19 +120,20 @@ class ModelAnalysis:
         return None
 
 
-def analyse(model, inputs=None, batches=(1,), dtype: str = "fp32", overrides: dict | None = None) -> ModelAnalysis:
+def analyse(model, inputs=None, batches=(1,), dtype: str = "fp32", overrides: dict | None = None,
+            mode: str = "eval") -> ModelAnalysis:
     """Resolve ``model`` (a shipped name, a path, or a :class:`ModelSpec`), compile it and analyse
-    every (input shape, batch) pair in one walk."""
+    every (input shape, batch) pair in one walk; ``mode="train"`` also runs train-only branches."""
     from .zoo import resolve
 
     spec = model if isinstance(model, ModelSpec) and not overrides else resolve(model, overrides,
                                                                                 inputs[0] if inputs else None)
-    return analyse_spec(spec, inputs, batches, dtype)
+    return analyse_spec(spec, inputs, batches, dtype, mode)
 
 
-def analyse_spec(spec: ModelSpec, inputs=None, batches=(1,), dtype: str = "fp32") -> ModelAnalysis:
+def analyse_spec(spec: ModelSpec, inputs=None, batches=(1,), dtype: str = "fp32", mode: str = "eval") -> ModelAnalysis:
     graph = spec.graph()
     shapes = inputs or [spec.input_shape()]
     configs = [Config(tuple(shape), batch) for shape in shapes for batch in batches]
-    analysis = analyze(graph, configs, dtype)
+    analysis = analyze(graph, configs, dtype, mode)
     return ModelAnalysis(spec, analysis, sum_totals(analysis))

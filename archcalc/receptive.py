@@ -10,7 +10,8 @@ Up-sampling layers step by a fraction: a ×2 upsample has stride 1/2, so jumps, 
 starts are exact rationals (:class:`Ratio`), never rounded along the way. Element-wise layers
 keep the field. Global pooling and fully connected layers see the whole input. Where branches
 join, the field is the largest among them (the union of the paths). A flat-vector input has no
-spatial axes: every field is empty, and reported as 1.
+spatial axes: every field is empty, and reported as 1. A layer whose spatial axes no longer match the
+input's (after a reshape or permute) is taken to see everything its input saw.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def step(window: Window | None, fields: list[Field], output_shape) -> Field:
         grid = min(fields, key=lambda f: (_area(f.jump), -_area(f.size)))
         size = tuple(_largest([f.size[a] for f in fields]) for a in axes)
     jump, start, extent = grid.jump, grid.start, grid.extent
+    if window is not None and window.kernel is not None and len(window.kernel) != len(axes):
+        # The layout was changed (reshape, permute): axes no longer line up with the input's,
+        # so the layer is taken to see everything its input saw.
+        window = Window(kernel=None)
     if window is not None:
         count = len(output_shape[0])
         whole = window.kernel is None
@@ -84,7 +89,7 @@ def step(window: Window | None, fields: list[Field], output_shape) -> Field:
         size = tuple(size[a] + (kernel[a] - one) * jump[a] for a in axes)
         start = tuple(start[a] + ((kernel[a] - one).half() - pad[a]) * jump[a] for a in axes)
         jump = tuple(jump[a] * stride[a] for a in axes)
-    if len(output_shape) > 1:
+    if len(output_shape) - 1 == len(axes):
         extent = tuple(output_shape[1:])
     elif window is not None and window.kernel is None:
         extent = tuple(np.ones_like(e) for e in extent)  # a whole-input layer leaves nothing further to see

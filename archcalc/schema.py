@@ -31,6 +31,12 @@ _ENTRY_KEY_SCHEMAS = {
     "if": {"description": "include this entry only when the value (usually an expression) is true"},
     "output": {"anyOf": [{"type": "boolean"}, EXPRESSION],
                "description": "true: this layer is one of the network's outputs (kept to the end, never unused)"},
+    "call": {"anyOf": [{"enum": ["module", "functional", "method", "operator"]}, EXPRESSION],
+             "description": "how the reference PyTorch code calls this layer (nn.Module, torch.nn.functional, "
+                            "a tensor method, an operator): what module-hooking counting tools see"},
+    "train_only": {"anyOf": [{"type": "boolean"}, EXPRESSION],
+                   "description": "a branch that runs only while training (auxiliary head): parameters always "
+                                  "count, operations and memory only with --mode train"},
 }
 #: In the compiler's order; a key the compiler accepts without a schema here fails at import.
 ENTRY_KEY_SCHEMAS = {key: _ENTRY_KEY_SCHEMAS[key] for key in ENTRY_KEYS}

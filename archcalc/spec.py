@@ -31,7 +31,7 @@ from .layers.base import REGISTRY, ALIASES
 from .yamlsource import Mapping, Sequence, load, read_text
 
 #: Keys any layer entry may carry besides its type.
-ENTRY_KEYS = ("name", "repeat", "index", "from", "if", "output")
+ENTRY_KEYS = ("name", "repeat", "index", "from", "if", "output", "call", "train_only")
 #: An entry type that groups layers (to repeat them together) without naming a scope.
 GROUP = "seq"
 #: Keys of a spec document.
@@ -58,7 +58,7 @@ CONCEPT_WORDS = {
     "upsample": "upsample", "upsampling": "upsample", "interpolate": "upsample", "resize": "upsample",
     "convtranspose": "conv_transpose", "conv2dtranspose": "conv_transpose", "deconv": "conv_transpose",
     "deconvolution": "conv_transpose", "transposedconv": "conv_transpose",
-    "layerscale": "layer_scale", "scale": "layer_scale",
+    "layerscale": "layer_scale",
     "maxpooling": "maxpool", "averagepooling": "avgpool", "avgpooling": "avgpool",
     "globalaveragepooling": "global_avgpool", "globalavgpool": "global_avgpool",
     "adaptiveavgpool": "adaptive_avgpool", "globalmaxpooling": "global_maxpool",
@@ -73,6 +73,11 @@ CONCEPT_NAMES = {
     "instance_norm": "instance normalisation", "layer_scale": "a learned per-channel scale (LayerScale; 'mul' multiplies two inputs)",
     "upsample": "upsampling", "conv_transpose": "transposed convolution", "crop": "center cropping",
     "pixel_shuffle": "pixel shuffle (depth to space)", "pixel_unshuffle": "pixel unshuffle (space to depth)",
+}
+
+#: Words that name two different layers; never accepted, always answered with both.
+AMBIGUOUS_WORDS = {
+    "scale": "'layer_scale' (a learned per-channel factor, LayerScale) or 'mul' ('mul' multiplies two inputs)",
 }
 
 
@@ -97,6 +102,8 @@ def concept_type(word: str) -> str | None:
 def layer_suggestion(word: str, choices) -> str:
     """What to tell a user whose layer type is unknown: the concept's layer type, that archcalc
     has none for the concept, or the nearest spelling."""
+    if concept_key(word) in AMBIGUOUS_WORDS:
+        return f"; did you mean {AMBIGUOUS_WORDS[concept_key(word)]}?"
     target = CONCEPT_WORDS.get(concept_key(word))
     if target is not None and lookup(target) is None:
         return f"; archcalc has no layer type for {CONCEPT_NAMES.get(target, target)}"
@@ -610,8 +617,11 @@ class _Compiler:
             raise _error("E106", f"blocks and branches nest more than {MAX_NESTING} levels deep", where)
         name = self._name(type_name, common, scope, variables, index)
         inputs = self._inputs(common, scope, current, name)
+        first_node = len(self.graph.nodes)
         if type_name == GROUP:
-            return self._group(args, where, scope, current, variables, common)
+            result = self._group(args, where, scope, current, variables, common)
+            self._mark_calls(common, self.graph.nodes[first_node:], variables, name)
+            return result
         if type_name in self.blocks:
             result = self._block(type_name, args, name, inputs, where, key_where, scope, variables)
         elif isinstance(args, list):
@@ -621,7 +631,26 @@ class _Compiler:
         scope.names[name] = result
         if "output" in common and _substitute(common["output"][0], variables, common["output"][1], name) is True:
             self.graph.nodes[result].output = True
+        self._mark_calls(common, self.graph.nodes[first_node:], variables, name)
         return result
+
+    @staticmethod
+    def _mark_calls(common, nodes, variables, name):
+        """``call:`` and ``train_only:`` apply to every layer the entry made (all of a block's)."""
+        from .counting import CALLS
+
+        if "call" in common:
+            call = _substitute(common["call"][0], variables, common["call"][1], name)
+            if call not in CALLS:
+                raise _error("E203", f"call expects one of {', '.join(CALLS)}, got {call!r}", common["call"][1], name)
+            for node in nodes:
+                node.call = call
+        if "train_only" in common:
+            flag = _substitute(common["train_only"][0], variables, common["train_only"][1], name)
+            if not isinstance(flag, bool):
+                raise _error("E203", f"train_only expects true or false, got {flag!r}", common["train_only"][1], name)
+            for node in nodes:
+                node.train_only = node.train_only or flag
 
     def _group(self, items, where, scope, current, variables, common) -> int:
         """``seq: [...]``: layers grouped to be repeated together, named as if written inline."""

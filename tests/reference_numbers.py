@@ -35,6 +35,7 @@ Provenance conventions
 
 _TV = "pytorch/vision@f52fd335 "
 _TV_VIDEO = "torchvision/models/video/ (3-decimal _ops revision) "
+_TV_SEG = "torchvision/models/segmentation/ (3-decimal _ops revision) "
 _TV_CONVNEXT = "torchvision/models/convnext.py (3-decimal _ops revision) "
 _TV_EFFV2 = "torchvision/models/efficientnet.py (3-decimal _ops revision) "
 _TV_REGNET = "pytorch/vision torchvision/models/regnet.py (3-decimal _ops revision) "
@@ -160,6 +161,27 @@ TORCHVISION = {
                     "source": _TV_VIDEO + "resnet.py R2Plus1D_18_Weights.KINETICS400_V1"},
     "s3d": {"params": 8320048, "gflops": 17.979, "input": (3, 16, 224, 224), "resize": (256, 256),
             "source": _TV_VIDEO + "s3d.py S3D_Weights.KINETICS400_V1"},
+    # Segmentation: torchvision/models/segmentation/{fcn,deeplabv3,lraspp}.py *_Weights.COCO_WITH_VOC_LABELS_V1 meta
+    # (3-decimal _ops revision).  SemanticSegmentation(resize_size=520) turns the 512×512 probe into 520×520.  The
+    # builders set aux_loss=True for these weights, so num_params includes the auxiliary FCNHead, and since the
+    # segmentation models run their aux head in eval mode too, so does _ops (LR-ASPP has none).
+    "fcn_resnet50": {"params": 35322218, "gflops": 152.717, "input": (3, 520, 520), "resize": 520, "includes_aux": True,
+                     "source": _TV_SEG + "fcn.py FCN_ResNet50_Weights.COCO_WITH_VOC_LABELS_V1"},
+    "fcn_resnet101": {"params": 54314346, "gflops": 232.738, "input": (3, 520, 520), "resize": 520, "includes_aux": True,
+                      "source": _TV_SEG + "fcn.py FCN_ResNet101_Weights.COCO_WITH_VOC_LABELS_V1"},
+    "deeplabv3_resnet50": {"params": 42004074, "gflops": 178.722, "input": (3, 520, 520), "resize": 520,
+                           "includes_aux": True,
+                           "source": _TV_SEG + "deeplabv3.py DeepLabV3_ResNet50_Weights.COCO_WITH_VOC_LABELS_V1"},
+    "deeplabv3_resnet101": {"params": 60996202, "gflops": 258.743, "input": (3, 520, 520), "resize": 520,
+                            "includes_aux": True,
+                            "source": _TV_SEG + "deeplabv3.py DeepLabV3_ResNet101_Weights.COCO_WITH_VOC_LABELS_V1"},
+    "deeplabv3_mobilenet_v3_large": {"params": 11029328, "gflops": 10.452, "input": (3, 520, 520), "resize": 520,
+                                     "includes_aux": True,
+                                     "source": _TV_SEG + "deeplabv3.py DeepLabV3_MobileNet_V3_Large_Weights."
+                                                         "COCO_WITH_VOC_LABELS_V1"},
+    "lraspp_mobilenet_v3_large": {"params": 3221538, "gflops": 2.086, "input": (3, 520, 520), "resize": 520,
+                                  "includes_aux": False,
+                                  "source": _TV_SEG + "lraspp.py LRASPP_MobileNet_V3_Large_Weights.COCO_WITH_VOC_LABELS_V1"},
     # ConvNeXt: torchvision/models/convnext.py ConvNeXt_*_Weights.IMAGENET1K_V1 meta (3-decimal _ops revision; the
     # architecture, CNBlock and block_setting, from the same file).  _ops counts the channels-last Linear layers'
     # matmuls over every position (= 1x1 convolutions).

@@ -72,11 +72,19 @@ def test_inception_resnet_v2_matches_nasnet_table(model):
 
 def test_inception_v3_against_nasnet_table(model):
     # "23.8 M, 5.72 B". The parameter count is the inference network's (no aux head); 5.72 B is
-    # what the network gives *with* the aux head (5.7189 G), while torchvision's eval-mode _ops
-    # and our count without it is 5.713 G — a residual difference of 0.1 %.
+    # what the network gives *with* the aux head running (--mode train, 5.7189 G), while torchvision's
+    # eval-mode _ops and the default eval count (the train-only head skipped) is 5.713 G — a residual
+    # difference of 0.1 %.
+    from archcalc.engine import Config, analyze
+    from archcalc.totals import totals
+    from archcalc.zoo import resolve
+
     inference = overridden("inception_v3", aux=False).totals
     assert round(inference["params"] / 1e6, 1) == 23.8
-    assert round(model("inception_v3").totals["macs"] / 1e9, 2) == 5.72
+    spec = resolve("inception_v3")
+    training = totals(analyze(spec.graph(), [Config(spec.input_shape())], mode="train"))
+    assert round(int(training["macs"][0]) / 1e9, 2) == 5.72
+    assert model("inception_v3").totals["macs"] == inference["macs"]
     assert round(inference["macs"] / 1e9, 2) == 5.71
 
 
@@ -182,9 +190,17 @@ def test_inception_v3_aux_head(model):
     # Head: 5×5/3 average pool (17 → 5), conv0 1×1 768→128, conv1 5×5 128→768 (both conv+BN), fc 768→1000.
     head_params = (768 * 128 + 2 * 128) + (128 * 768 * 25 + 2 * 768) + (768 * 1000 + 1000)
     head_macs = 5 * 5 * 128 * 768 + 1 * 1 * 768 * 128 * 25 + 768 * 1000
+    from archcalc.engine import Config, analyze
+    from archcalc.totals import totals
+    from archcalc.zoo import resolve
+
     with_aux, without = model("inception_v3"), overridden("inception_v3", aux=False)
     assert with_aux.totals["params"] - without.totals["params"] == head_params == 3_326_696
-    assert with_aux.totals["macs"] - without.totals["macs"] == head_macs
+    # train-only: eval mode (the default) leaves its MACs out; --mode train counts them
+    assert with_aux.totals["macs"] == without.totals["macs"]
+    spec = resolve("inception_v3")
+    training = totals(analyze(spec.graph(), [Config(spec.input_shape())], mode="train"))
+    assert int(training["macs"][0]) - without.totals["macs"] == head_macs
     assert with_aux.shape("AuxLogits/pool") == (768, 5, 5)
 
 

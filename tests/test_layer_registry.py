@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,6 +13,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.layers import REGISTRY, lookup
 from archcalc.layers.base import Layer, register, other_op_labels
 from archcalc.layers.conv import Conv, FullyConnected
+from archcalc.render.layers import layer_types_markdown
 
 from tests.conftest import spec_from_text
 
@@ -141,3 +145,30 @@ def test_conv_with_scalar_settings_describes_every_axis(inline):
     assert Conv(out=2, kernel=3, stride=1, padding=1, dilation=1, groups=1, bias=True,
                 rounding="exact").describe() == "3×3 s1 p1"
     assert np.all(result.rows["c"].receptive_field() == 3)
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "spec-format.md"
+GENERATED = "<!-- layer-types: generated from the registry by archcalc.render.layers.layer_types_markdown -->\n"
+END = "<!-- layer-types: end -->"
+
+
+def test_spec_format_lists_every_layer_type():
+    """The list is generated; ARCHCALC_REGENERATE_DOCS=1 rewrites it after a layer type changes."""
+    text = DOCS.read_text(encoding="utf-8")
+    head, rest = text.split(GENERATED)
+    _, tail = rest.split(END)
+    current = head + GENERATED + layer_types_markdown() + END + tail
+    if os.environ.get("ARCHCALC_REGENERATE_DOCS"):
+        DOCS.write_text(current, encoding="utf-8")
+    assert text == current, ("docs/spec-format.md's layer list is stale: "
+                             "run ARCHCALC_REGENERATE_DOCS=1 pytest tests/test_layer_registry.py")
+    for name in REGISTRY:
+        assert f"| `{name}` |" in text
+
+
+def test_spec_format_resampling_example_runs(inline):
+    text = DOCS.read_text(encoding="utf-8")
+    block = text.split("```yaml\nname: tiny_unet\n", 1)[1].split("```", 1)[0]
+    result = inline("name: tiny_unet\n" + block)
+    assert result.shape("up") == (8, 54, 54) and result.shape("skip") == (8, 54, 54)
+    assert inline("name: tiny_unet\n" + block, [(1, 92, 92)]).shape(result.analysis.graph.output.name) == (2, 92, 92)

@@ -520,3 +520,19 @@ def test_import_to_an_unwritable_place_is_a_one_line_error(tmp_path):
     path = save(tmp_path, [node("Relu", ["x"], "y")], [1, 3, 8, 8])
     result = CliRunner().invoke(main, ["import", path, "-o", str(tmp_path / "no" / "such" / "dir.yaml")])
     assert result.exit_code == 2 and "E104" in result.output and "Traceback" not in result.output
+
+
+def test_a_run_of_shape_only_nodes_is_one_layer(tmp_path):
+    # x.squeeze(3).squeeze(2) after global pooling: one flatten, not a 2-D intermediate.
+    nodes = [node("GlobalAveragePool", ["x"], "g"), node("Squeeze", ["g", "a3"], "s3"),
+             node("Squeeze", ["s3", "a2"], "y")]
+    result = Imported(save(tmp_path, nodes, [1, 6, 4, 4], {"a3": np.array([3], np.int64),
+                                                           "a2": np.array([2], np.int64)}))
+    assert result.types() == ["global_avgpool", "flatten"]
+    assert result.output() == (6,)
+
+
+def test_concat_of_one_tensor_is_the_tensor(tmp_path):
+    # DenseNet's first layer: torch.cat([x], 1).
+    result = Imported(save(tmp_path, [node("Concat", ["x"], "c", axis=1), node("Relu", ["c"], "y")], [1, 3, 4, 4]))
+    assert result.types() == ["identity", "relu"]

@@ -101,9 +101,9 @@ def test_sweep_is_one_engine_walk_and_plots_its_totals(tmp_path, figures, monkey
     walks = []
     original = pipeline.analyze
 
-    def counted(graph, configs, dtype="fp32"):
+    def counted(graph, configs, dtype="fp32", mode="eval"):
         walks.append(len(configs))
-        return original(graph, configs, dtype)
+        return original(graph, configs, dtype, mode)
 
     monkeypatch.setattr(pipeline, "analyze", counted)  # the engine walk every command goes through
     path = tmp_path / "sweep.svg"

@@ -123,7 +123,7 @@ def test_r2plus1d_keeps_the_3d_parameter_budget(model):
 
 # ---- docs/reproductions.md quotes these figures --------------------------------------------
 
-ROWS = 5   # r3d_18, mc3_18, r2plus1d_18, s3d, m5
+ROWS = 9   # r3d_18, mc3_18, r2plus1d_18, s3d, m5, unet, unet_padded, dcgan_generator, dcgan_discriminator
 
 
 def test_reproductions_table_quotes_archcalc():

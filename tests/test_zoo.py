@@ -27,7 +27,9 @@ def test_zoo_names_are_shipped():
         regnet_y_400mf regnet_y_800mf regnet_y_1_6gf regnet_y_3_2gf regnet_y_8gf regnet_y_16gf regnet_y_32gf
         regnet_y_128gf efficientnet_v2_s efficientnet_v2_m efficientnet_v2_l
         convnext_tiny convnext_small convnext_base convnext_large
-        r3d_18 mc3_18 r2plus1d_18 s3d m5""".split())
+        r3d_18 mc3_18 r2plus1d_18 s3d m5 unet unet_padded dcgan_generator dcgan_discriminator
+        fcn_resnet50 fcn_resnet101 deeplabv3_resnet50 deeplabv3_resnet101 deeplabv3_mobilenet_v3_large
+        lraspp_mobilenet_v3_large""".split())
     assert required <= set(MODELS), sorted(required - set(MODELS))
 
 

@@ -10,9 +10,13 @@ more than case and underscores (names are looked up ignoring both).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .. import kernels
+from ..backward import SAVED_OUTPUT, own, saved_input
+from ..counting import counted
 from ..conventions import IN_PLACE
-from .base import Key, Layer, ParamCounts, choice, elements, number, positive_int, register, rule_error
+from .base import Key, Layer, ParamCounts, choice, elements, number, positive_int, product, register, rule_error
 from .runtime import uniform
 
 
@@ -37,6 +41,25 @@ class _Activation(Layer):
         """The kernel of the same name; the layer's keys (slope, alpha) are its keyword arguments."""
         return kernels.ACTIVATIONS[self.type_name](inputs[0], **self.settings), 0
 
+    #: What autograd keeps, (out of place, in place): "output", "input", or "input copy" (the in-place
+    #: kernel clones the input it overwrites, its derivative needing it); None: no in-place variant.
+    backward_keeps: ClassVar[tuple[str, str | None] | None] = None
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """PyTorch's derivatives.yaml: relu/sigmoid/tanh use their result; the others their input,
+        and their in-place kernels (relu6_, hardswish_, silu_, …) save a clone of it."""
+        if self.backward_keeps is None:
+            return super().saved_for_backward(inputs, output, in_place)
+        keeps = self.backward_keeps[1 if in_place else 0]
+        if keeps is None:
+            return None
+        return {"output": [SAVED_OUTPUT], "input": [saved_input()],
+                "input copy": [own("copy of the input", elements(inputs[0]))]}[keeps]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): the PyTorch activation of the same name."""
+        return counted(self.type_name, "activation")
+
 
 def _slopes(value):
     """1, the number of channels, or 'channels'"""
@@ -48,29 +71,33 @@ def _slopes(value):
 _slopes.json_schema = {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "channels"}]}
 
 
-def activation(name: str, doc: str, aliases: tuple = (), keys: dict | None = None):
-    """Define and register an element-wise activation type in one line."""
+def activation(name: str, doc: str, aliases: tuple = (), keys: dict | None = None, keeps=None):
+    """Define and register an element-wise activation type in one line (``keeps``: backward_keeps)."""
     cls = type(name.title().replace("_", ""), (_Activation,), {
-        "type_name": name, "aliases": aliases, "keys": keys or {}, "__doc__": doc,
+        "type_name": name, "aliases": aliases, "keys": keys or {}, "__doc__": doc, "backward_keeps": keeps,
     })
     return register(cls)
 
 
-ReLU = activation("relu", "max(0, x).")
-ReLU6 = activation("relu6", "min(max(0, x), 6) (MobileNet v2).")
-LeakyReLU = activation("leaky_relu", "x if x > 0 else slope·x.", keys={"slope": Key(number, 0.01, "negative slope")})
-ELU = activation("elu", "x if x > 0 else α(eˣ − 1).", keys={"alpha": Key(number, 1.0, "α")})
-Sigmoid = activation("sigmoid", "1 / (1 + e⁻ˣ).")
-HardSigmoid = activation("hard_sigmoid", "relu6(x + 3) / 6 (MobileNet v3).", aliases=("hsigmoid",))
-Tanh = activation("tanh", "tanh(x).")
-SiLU = activation("silu", "x·sigmoid(x) (swish; EfficientNet).", aliases=("swish",))
+ReLU = activation("relu", "max(0, x).", keeps=("output", "output"))
+ReLU6 = activation("relu6", "min(max(0, x), 6) (MobileNet v2).", keeps=("input", "input copy"))
+LeakyReLU = activation("leaky_relu", "x if x > 0 else slope·x.", keys={"slope": Key(number, 0.01, "negative slope")},
+                       keeps=("input", "output"))
+ELU = activation("elu", "x if x > 0 else α(eˣ − 1).", keys={"alpha": Key(number, 1.0, "α")}, keeps=("input", "output"))
+Sigmoid = activation("sigmoid", "1 / (1 + e⁻ˣ).", keeps=("output", "output"))
+HardSigmoid = activation("hard_sigmoid", "relu6(x + 3) / 6 (MobileNet v3).", aliases=("hsigmoid",),
+                         keeps=("input", "input copy"))
+Tanh = activation("tanh", "tanh(x).", keeps=("output", "output"))
+SiLU = activation("silu", "x·sigmoid(x) (swish; EfficientNet).", aliases=("swish",), keeps=("input", "input copy"))
 HardSwish = activation("hard_swish", "x·relu6(x + 3) / 6 (MobileNet v3).",
-                       aliases=("hswish", "hard_silu"))
+                       aliases=("hswish", "hard_silu"), keeps=("input", "input copy"))
 GELU = activation("gelu", "x·Φ(x), Φ the standard normal CDF (approximate: tanh for the tanh form).\n\n"
                           "The tanh form is 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as PyTorch's "
                           "GELU(approximate='tanh').\nExample: ``gelu`` or ``gelu: {approximate: tanh}``.",
-                  keys={"approximate": Key(choice("none", "tanh"), "none", "'none': exact (erf); 'tanh': the approximation")})
-Mish = activation("mish", "x·tanh(softplus(x)), softplus(x) = ln(1 + eˣ) (YOLOv4).\n\nExample: ``mish``.")
+                  keys={"approximate": Key(choice("none", "tanh"), "none", "'none': exact (erf); 'tanh': the approximation")},
+                  keeps=("input", None))
+Mish = activation("mish", "x·tanh(softplus(x)), softplus(x) = ln(1 + eˣ) (YOLOv4).\n\nExample: ``mish``.",
+                  keeps=("input", "input copy"))
 
 
 @register
@@ -103,7 +130,7 @@ class PReLU(_Activation):
     def param_counts(self, inputs):
         return ParamCounts(trainable=self._count(inputs[0]))
 
-    def describe(self, dims):
+    def describe(self, dims=None):
         return "per channel" if self.num_parameters != 1 else "shared"
 
     def init_params(self, input_shapes, rng):
@@ -112,6 +139,9 @@ class PReLU(_Activation):
 
     def forward(self, inputs, params):
         return kernels.prelu(inputs[0], params["slope"]), 0
+
+    #: prelu keeps its input (and the slopes, parameters); nn.PReLU has no in-place variant.
+    backward_keeps = ("input", None)
 
 
 @register
@@ -132,3 +162,12 @@ class Softmax(Layer):
 
     def forward(self, inputs, params):
         return kernels.softmax(inputs[0], axis=1), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """_softmax_backward_data needs the result only."""
+        return [SAVED_OUTPUT]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): per position, C exponentials, C − 1 adds, C divides."""
+        channels, *spatial = output
+        return counted("softmax", "activation", softmax_ops=product(3 * channels - 1, *spatial))

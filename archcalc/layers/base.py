@@ -399,6 +399,16 @@ class Layer:
     def __repr__(self) -> str:
         return f"{self.type_name}({', '.join(f'{k}={v!r}' for k, v in self.settings.items())})"
 
+    # ---- training memory (archcalc memory) ----
+    def saved_for_backward(self, inputs: list[Shape], output: Shape, in_place: bool = False) -> list | None:
+        """What autograd keeps for this layer's backward: a list of :class:`archcalc.backward.Saved`.
+
+        ``in_place`` asks for the variant that overwrites its input; a layer without one returns
+        None. A layer type that does not say is an error, never "keeps nothing".
+        """
+        raise ArchcalcError("E210", f"layer type '{self.type_name}' does not say what it keeps for backward, "
+                                    f"so its training memory is unknown")
+
 
 REGISTRY: dict[str, type[Layer]] = {}
 ALIASES: dict[str, str] = {}

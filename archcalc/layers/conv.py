@@ -8,6 +8,8 @@ from math import gcd
 import numpy as np
 
 from .. import kernels
+from ..backward import SAVED_WEIGHTS, saved_input, window_input
+from ..counting import counted
 from .base import (INTEGER_0, INTEGER_1, Key, Layer, ParamCounts, Window, boolean, expect_feature_map, expect_rank,
                    json_schema, non_negative_int, optional, padding, positive_int, product, register, rule_error, sizes,
                    ROUNDING)
@@ -123,6 +125,22 @@ class Conv(Layer):
             text += f" g{self.groups}"
         return text
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """convolution_backward needs the input (for the weight gradient) and the weight."""
+        kernel, stride, dilation = self.geometry(len(inputs[0]) - 1)
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+        return [window_input(inputs[0], self.padding, kernel_eff, stride), SAVED_WEIGHTS]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): MACs, and one add per output when biased."""
+        channels = inputs[0][0]
+        groups = self.group_count(channels)
+        kernel, _, _ = self.geometry(len(inputs[0]) - 1)
+        kind = ("depthwise conv" if np.all((groups == channels) & (channels > 1)) else
+                "grouped conv" if np.all(groups > 1) else
+                "pointwise conv" if all(k == 1 for k in kernel) else "conv")
+        return counted("conv", kind, macs=self.macs(inputs, output), bias_adds=product(*output) if self.bias else 0)
+
 
 @register
 class FullyConnected(Layer):
@@ -167,6 +185,14 @@ class FullyConnected(Layer):
 
     def forward(self, inputs, params):
         return kernels.linear(inputs[0], params["weight"], params.get("bias"))
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """addmm keeps its input (for the weight gradient) and the weight (for the input's)."""
+        return [saved_input(), SAVED_WEIGHTS]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): MACs, and one add per output when biased."""
+        return counted("linear", "fc", macs=self.macs(inputs, output), bias_adds=self.out if self.bias else 0)
 
 
 @json_schema({"anyOf": [INTEGER_0, {"type": "array", "items": INTEGER_0, "minItems": 1, "maxItems": 3}]})
@@ -283,3 +309,14 @@ class ConvTranspose(Layer):
         if self.output_padding:
             text += f" op{describe_sizes(self.output_padding)}"
         return text + (f" g{self.groups}" if self.groups != 1 else "")
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """The transposed convolution's backward is convolution_backward: it keeps the input and the weight."""
+        return [saved_input(), SAVED_WEIGHTS]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's ConvTranspose; one add per output when biased."""
+        channels, *spatial = output
+        return counted("conv_transpose", "transposed conv", macs=self.macs(inputs, output),
+                       bias_adds=product(*output) if self.bias else 0,
+                       params_at_output_positions=product(self.param_counts(inputs).trainable, *spatial))

@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..backward import own, saved_input
+from ..counting import counted
 from .base import (Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register, rule_error,
                    show_shape)
 from .runtime import uniform
 
 
 NORMALIZATION = {"normalization": "normalisation arithmetic at inference, per output element: batch norm 2, "
-                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine)"}
+                                   "LRN its window size, layer/group/instance norm 5 (+2 when affine; instance "
+                                   "norm with running statistics 2)"}
 
 
 @register
@@ -66,6 +69,15 @@ class BatchNorm(Layer):
         shift = params.get("shift", np.zeros_like(mean))
         return kernels.batch_norm(inputs[0], mean, params["running_var"], scale, shift, self.eps), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """native_batch_norm (the CPU kernel) keeps its input and the batch's mean and inverse standard
+        deviation per channel, in fp32 (cuDNN keeps the same plus an empty reserve)."""
+        return [saved_input(), own("batch mean and inverse std", 2 * inputs[0][0], "fp32", per_sample=False)]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): elements normalised, and again when affine."""
+        return counted("batch_norm", "norm", affine_elements=elements(output) if self.affine else 0)
+
 
 @register
 class LocalResponseNorm(Layer):
@@ -80,7 +92,7 @@ class LocalResponseNorm(Layer):
     aliases = ("norm", "local_response_norm")
     family = "norm"
     free_of = frozenset({"params", "macs"})
-    other_op_labels = BatchNorm.other_op_labels
+    other_op_labels = NORMALIZATION
     keys = {
         "size": Key(positive_int, 5, "channels in the normalisation window"),
         "alpha": Key(number, 1e-4, "scale"),
@@ -102,6 +114,22 @@ class LocalResponseNorm(Layer):
 
     def describe(self, dims=None):
         return f"size {self.size}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """PyTorch's local_response_norm is composite: x·x, pad the channels by size − 1, avg_pool3d,
+        ·α + k, ^β, x ÷ that. Autograd keeps the input, the padded squares (avg_pool3d's input), the
+        base of the power (pow's input) and its result (the divisor)."""
+        shape = inputs[0]
+        spatial = elements(shape[1:]) if len(shape) > 1 else 1
+        return [saved_input(), own("padded squares", product(shape[0] + self.size - 1, spatial)),
+                own("k + α·mean of squares", elements(shape)), own("divisor", elements(shape))]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's LocalResponseNorm, whose functional form
+        squares the input, average-pools the squares over the channels padded by size − 1, then scales
+        and shifts them (``padded_elements`` is that pool's input)."""
+        channels, *spatial = output
+        return counted("local_response_norm", "norm", padded_elements=product(channels + self.size - 1, *spatial))
 
 
 # ---- normalisation by the statistics of each sample (no running buffers) ----
@@ -141,6 +169,11 @@ class _SampleNorm(Layer):
     def describe(self, dims=None):
         return f"eps {self.eps:g}"
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's norm of the same name; elements again
+        when affine."""
+        return counted(self.type_name, "norm", affine_elements=elements(output) if self.affine else 0)
+
 
 @register
 class LayerNorm(_SampleNorm):
@@ -162,6 +195,11 @@ class LayerNorm(_SampleNorm):
 
     def forward(self, inputs, params):
         return kernels.layer_norm(inputs[0], params.get("scale"), params.get("shift"), self.eps), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """native_layer_norm keeps its input and a mean and inverse std per normalised position (fp32)."""
+        positions = elements(inputs[0][1:]) if len(inputs[0]) > 1 else 1
+        return [saved_input(), own("mean and inverse std per position", 2 * positions, "fp32")]
 
 
 @register
@@ -195,6 +233,10 @@ class GroupNorm(_SampleNorm):
     def forward(self, inputs, params):
         x = inputs[0]
         return kernels.group_norm(x, self.groups, params.get("scale"), params.get("shift"), self.eps), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """native_group_norm keeps its input and a mean and inverse std per group of each sample (fp32)."""
+        return [saved_input(), own("mean and inverse std per group", 2 * self.groups, "fp32")]
 
 
 @register
@@ -251,3 +293,10 @@ class InstanceNorm(_SampleNorm):
             shift = params.get("shift", np.zeros_like(mean))
             return kernels.batch_norm(inputs[0], mean, params["running_var"], scale, shift, self.eps), 0
         return kernels.instance_norm(inputs[0], params.get("scale"), params.get("shift"), self.eps), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """instance_norm is batch norm over a (1, N·C, …) view: it keeps the input, a mean and inverse
+        std per channel of each sample (fp32), and with an affine the scale repeated per sample."""
+        per_channel = 3 if self.affine else 2
+        what = "mean, inverse std" + (" and scale" if self.affine else "") + " per channel of each sample"
+        return [saved_input(), own(what, per_channel * inputs[0][0], "fp32")]

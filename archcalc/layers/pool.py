@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .base import (GLOBAL, Key, Layer, Window, boolean, expect_feature_map, optional, padding, product, register,
+from ..backward import own, saved_input, window_input
+from ..counting import counted
+from .base import (GLOBAL, Key, Layer, Window, boolean, elements, expect_feature_map, optional, padding, product, register,
                    rule_error, sizes, ROUNDING)
 from .runtime import concrete_padding
 from .window import (AXIS_NAMES, describe_extent, describe_window, effective_kernel, leading_padding, padding_pairs,
-                     per_axis, sliding_output)
+                     per_axis, resolve_padding, sliding_output)
 
 WINDOW_READS = {"window_reads": "pooling: output elements × window size (the lectures' pool 'flop')"}
 
@@ -37,6 +39,12 @@ class _WindowPool(Layer):
         kernel = per_axis(self.kernel, dims, "kernel")
         stride = kernel if self.stride is None else per_axis(self.stride, dims, "stride")
         return kernel, stride, per_axis(self.dilation, dims, "dilation")
+
+    def kept_input(self, inputs):
+        """The input a window kernel keeps (or the padded copy when the padding is lopsided)."""
+        kernel, stride, dilation = self.geometry(len(inputs[0]) - 1)
+        kernel_eff = tuple(effective_kernel(k, d) for k, d in zip(kernel, dilation))
+        return window_input(inputs[0], self.padding, kernel_eff, stride)
 
     def output_shape(self, inputs):
         (shape,) = inputs
@@ -93,6 +101,14 @@ class MaxPool(_WindowPool):
                                             **self.forward_geometry(inputs[0]))
         return y, 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """max_pool2d_with_indices keeps its input and the int64 index of each maximum."""
+        return [self.kept_input(inputs), own("indices of the maxima", elements(output), "int64")]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a max pool over its windows."""
+        return counted("max_pool", "pool")
+
 
 @register
 class AvgPool(_WindowPool):
@@ -115,6 +131,25 @@ class AvgPool(_WindowPool):
         y, _window_reads = kernels.avg_pool(inputs[0], count_include_pad=self.count_include_pad,
                                             **self.forward_geometry(inputs[0]))
         return y, 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """avg_pool2d_backward takes the input (derivatives.yaml), so autograd keeps it."""
+        return [self.kept_input(inputs)]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): ``averaged_elements`` is the sum of the divisors —
+        window cells inside the input (and its zero padding when ``count_include_pad``)."""
+        channels, *sizes = inputs[0]
+        kernel, stride, _ = self.geometry(len(sizes))
+        pads = resolve_padding(self.padding, sizes, kernel, stride)
+        cells = np.ones_like(channels)
+        for size, out, k, step, (before, after) in zip(sizes, output[1:], kernel, stride, pads):
+            start = np.arange(int(np.max(out)))[:, None] * step - before[None, :]
+            low, high = (-before, size + after) if self.count_include_pad else (size * 0, size)
+            covered = np.clip(np.minimum(start + k, high[None, :]) - np.maximum(start, low[None, :]), 0, None)
+            covered = np.where(np.arange(covered.shape[0])[:, None] < out[None, :], covered, 0)
+            cells = cells * covered.sum(axis=0)
+        return counted("avg_pool", "pool", averaged_elements=product(channels, cells))
 
 
 class _GlobalPool(Layer):
@@ -151,6 +186,14 @@ class GlobalAvgPool(_GlobalPool):
     def forward(self, inputs, params):
         return kernels.global_avg_pool(inputs[0])[0], 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """adaptive_avg_pool2d to 1×1 is computed as a mean, which keeps only sizes."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's AdaptiveAvgPool2d((1, 1)), or x.mean."""
+        return counted("adaptive_avg_pool", "pool", averaged_elements=product(*inputs[0]))
+
 
 @register
 class GlobalMaxPool(_GlobalPool):
@@ -161,6 +204,14 @@ class GlobalMaxPool(_GlobalPool):
 
     def forward(self, inputs, params):
         return kernels.global_max_pool(inputs[0])[0], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """adaptive_max_pool2d keeps its input and the int64 index of each channel's maximum."""
+        return [saved_input(), own("indices of the maxima", elements(output), "int64")]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): PyTorch's AdaptiveMaxPool2d((1, 1))."""
+        return counted("adaptive_max_pool", "pool")
 
 
 @register
@@ -212,3 +263,12 @@ class AdaptiveAvgPool(Layer):
 
     def describe(self, dims=None):
         return f"→{describe_extent(self.size, dims)}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """_adaptive_avg_pool2d keeps its input; to 1×1 PyTorch computes a mean instead, which keeps nothing."""
+        targets = per_axis(self.size, len(inputs[0]) - 1, "size")
+        return [] if all(t == 1 for t in targets) else [saved_input()]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): the cells its windows average, overlaps included."""
+        return counted("adaptive_avg_pool", "pool", averaged_elements=self.other_ops(inputs, output)["window_reads"])

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 
 from .. import kernels
+from ..counting import counted
 from ..conventions import VIEW
 from ..ratio import Ratio
 from .base import (Key, Layer, Window, _show, boolean, choice, elements, expect_feature_map, json_schema,
@@ -133,6 +134,14 @@ class Upsample(Layer):
             text = f"like {self.like}"
         return f"{text} {self.mode}"
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """upsample_*_backward takes the input and output sizes only: it keeps no tensor."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.Upsample / F.interpolate (no convention has verified rules for it yet: an error there)."""
+        return counted("upsample", "resample")
+
 
 @register
 class Crop(Layer):
@@ -179,6 +188,14 @@ class Crop(Layer):
     def describe(self, dims=None):
         return f"like {self.like}" if self.like is not None else f"→{describe_extent(self.size, dims)}"
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """A view: its backward pads the gradient back, keeping only sizes."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a slice of the tensor, a view."""
+        return counted("slice", "shape")
+
 
 @register
 class PixelShuffle(Layer):
@@ -210,6 +227,14 @@ class PixelShuffle(Layer):
 
     def describe(self, dims=None):
         return f"×{self.factor}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """pixel_shuffle's backward is pixel_unshuffle of the gradient: it keeps nothing."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.PixelShuffle, a rearrangement."""
+        return counted("pixel_shuffle", "shape")
 
 
 @register
@@ -243,3 +268,11 @@ class PixelUnshuffle(Layer):
 
     def describe(self, dims=None):
         return f"÷{self.factor}"
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """pixel_unshuffle's backward is pixel_shuffle of the gradient: it keeps nothing."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.PixelUnshuffle, a rearrangement."""
+        return counted("pixel_shuffle", "shape")

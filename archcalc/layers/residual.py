@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backward import own
 from ..conventions import VIEW
+from ..counting import counted
 from .base import Key, Layer, expect_feature_map, non_negative_int, one_or_two, probability, register
 
 
@@ -42,6 +44,14 @@ class ChannelPad(Layer):
         (x,) = inputs
         return np.pad(x, ((0, 0), (before, after)) + ((0, 0),) * (x.ndim - 2)), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """constant_pad_nd's backward slices the gradient: it keeps only sizes."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("channel_pad", "shape")
+
 
 @register
 class StochasticDepth(Layer):
@@ -69,3 +79,11 @@ class StochasticDepth(Layer):
 
     def forward(self, inputs, params):
         return inputs[0], 0   # inference: every branch runs
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """torchvision's StochasticDepth multiplies by a per-sample noise tensor (N×1×1×1) and keeps it."""
+        return [own("per-sample noise", 1)] if self.p > 0 else []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("stochastic_depth", "shape")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .. import kernels
+from ..backward import saved_input
+from ..counting import counted
 from ..conventions import NEW
 from .activation import ELEMENTWISE
 from .base import Key, Layer, ParamCounts, elements, number, register
@@ -24,6 +26,7 @@ class LayerScale(Layer):
 
     type_name = "layer_scale"
     family = "norm"
+    other_op_labels = ELEMENTWISE
     storage = NEW
     keys = {"init": Key(number, 1e-6, "initial value of every factor (does not change any count)")}
     free_of = frozenset({"macs"})
@@ -46,3 +49,11 @@ class LayerScale(Layer):
 
     def forward(self, inputs, params):
         return kernels.layer_scale(inputs[0], params["gamma"]), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """γ · x keeps x (γ's gradient factor); γ itself is a parameter."""
+        return [saved_input()]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): ``gamma * x``, an operator on a parameter of the block."""
+        return counted("layer_scale", "norm")

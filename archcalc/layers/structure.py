@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..backward import own, saved_input
+from ..counting import counted
 from ..conventions import VIEW
 from .base import (Key, Layer, Window, _show, elements, expect_feature_map, padding, positive_int, probability,
                    product, register, rule_error, show_shape)
@@ -31,6 +33,14 @@ class Flatten(Layer):
         (x,) = inputs
         return x.reshape(x.shape[0], -1), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """A view: its backward reshapes the gradient, keeping nothing."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("flatten", "shape")
+
 
 @register
 class Dropout(Layer):
@@ -51,6 +61,15 @@ class Dropout(Layer):
     def forward(self, inputs, params):
         return inputs[0], 0   # inference: nothing is dropped
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """PyTorch's CPU dropout multiplies by a scaled Bernoulli noise tensor of the input's type and
+        size and keeps it (the fused CUDA kernel keeps a 1-byte mask instead); p = 0 returns the input."""
+        return [own("dropout mask", elements(inputs[0]))] if self.p > 0 else []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("dropout", "shape")
+
 
 @register
 class Identity(Layer):
@@ -67,6 +86,14 @@ class Identity(Layer):
 
     def forward(self, inputs, params):
         return inputs[0], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """Passes its input through."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("identity", "shape")
 
 
 @register
@@ -104,6 +131,14 @@ class ZeroPad(Layer):
         (x,) = inputs
         return np.pad(x, ((0, 0), (0, 0), *self.pads(x.ndim - 2))), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """constant_pad_nd's backward slices the gradient: it keeps only sizes."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("pad", "shape")
+
 
 @register
 class ChannelShuffle(Layer):
@@ -127,6 +162,14 @@ class ChannelShuffle(Layer):
 
     def forward(self, inputs, params):
         return kernels.channel_shuffle(inputs[0], self.groups), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """view, transpose, contiguous copy: none keeps a tensor."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("channel_shuffle", "shape")
 
 
 def _mismatch(kind: str, inputs) -> Exception:
@@ -163,6 +206,14 @@ class Concat(_Join):
     def forward(self, inputs, params):
         return np.concatenate(inputs, axis=1), 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """cat's backward splits the gradient by sizes."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("cat", "join")
+
 
 @register
 class Add(_Join):
@@ -186,6 +237,14 @@ class Add(_Join):
             total += x
         return total, 0
 
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """add's backward passes the gradient on."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("add", "join")
+
 
 @register
 class Mean(Add):
@@ -206,6 +265,14 @@ class Mean(Add):
 
     def forward(self, inputs, params):
         return sum(inputs) / np.float32(len(inputs)), 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """Sum, then divide by a number: neither keeps a tensor."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("mean", "join")
 
 
 @register
@@ -233,6 +300,16 @@ class Multiply(_Join):
         for x in inputs[2:]:
             result = result * x
         return result, 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """mul keeps both operands (each is the other's gradient factor); more inputs multiply
+        left to right, keeping each partial product too."""
+        partials = [own("partial product", elements(output)) for _ in inputs[2:]]
+        return [saved_input(i) for i in range(len(inputs))] + partials
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("mul", "join")
 
 
 def axis_range(value):
@@ -322,3 +399,11 @@ class Slice(Layer):
         for begin, end in self.bounds(tuple(np.array([d], dtype=np.int64) for d in x.shape[1:])):
             index.append(slice(int(begin[0]), int(end[0])))
         return x[tuple(index)], 0
+
+    def saved_for_backward(self, inputs, output, in_place=False):
+        """A view: its backward keeps only sizes."""
+        return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting)."""
+        return counted("slice", "shape")

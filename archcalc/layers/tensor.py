@@ -15,6 +15,8 @@ import math
 import numpy as np
 
 from .. import kernels
+from ..backward import SAVED_OUTPUT, SAVED_WEIGHTS, own, saved_input
+from ..counting import counted
 from ..conventions import VIEW
 from .activation import ELEMENTWISE
 from .norm import LayerNorm
@@ -79,6 +81,10 @@ class Permute(Layer):
         """torch.permute's backward permutes the gradient back: it keeps nothing."""
         return []
 
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): x.permute, a view."""
+        return counted("permute", "shape")
+
 
 @register
 class Reshape(Layer):
@@ -123,6 +129,10 @@ class Reshape(Layer):
     def saved_for_backward(self, inputs, output, in_place=False):
         """A view: its backward reshapes the gradient, keeping nothing."""
         return []
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): x.reshape, a view."""
+        return counted("reshape", "shape")
 
 
 @register
@@ -172,9 +182,12 @@ class LastAxisLinear(Layer):
 
     def saved_for_backward(self, inputs, output, in_place=False):
         """matmul keeps its input (for the weight gradient) and the weight (for the input's)."""
-        from ..backward import SAVED_WEIGHTS, saved_input   # the training-memory vocabulary
-
         return [saved_input(), SAVED_WEIGHTS]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): nn.Linear on every position; one bias add per output."""
+        return counted("linear", "fc", macs=self.macs(inputs, output),
+                       bias_adds=elements(output) if self.bias else 0)
 
 
 @register
@@ -204,8 +217,6 @@ class LastAxisLayerNorm(LayerNorm):
 
     def saved_for_backward(self, inputs, output, in_place=False):
         """native_layer_norm keeps its input and a mean and inverse std per normalised position (fp32)."""
-        from ..backward import own, saved_input
-
         positions = elements(inputs[0][:-1]) if len(inputs[0]) > 1 else 1
         return [saved_input(), own("mean and inverse std per position", 2 * positions, "fp32")]
 
@@ -251,6 +262,7 @@ class Elementwise(Layer):
 
     type_name = "elementwise"
     family = "activation"
+    other_op_labels = ELEMENTWISE
     arity = (1, 2)
     free_of = frozenset({"macs"})
     other_op_labels = ELEMENTWISE
@@ -312,8 +324,6 @@ class Elementwise(Layer):
         their tensor operands (a constant tensor is a parameter, kept anyway; a scalar needs
         nothing); pow keeps its base (and its result when the exponent is a tensor); sqrt, exp and
         reciprocal their result; erf, log and abs their input; neg nothing."""
-        from ..backward import SAVED_OUTPUT, saved_input
-
         if self.op in ("add", "sub", "neg"):
             return []
         if self.op in ("sqrt", "exp", "reciprocal"):
@@ -327,6 +337,10 @@ class Elementwise(Layer):
         if self.op == "pow":
             return [saved_input()] if scalar else [saved_input(), SAVED_OUTPUT]
         return [] if scalar and self.op in ("mul", "div") else [saved_input()]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): tensor arithmetic, written as operators."""
+        return counted("elementwise", "activation")
 
 
 
@@ -343,6 +357,7 @@ class Reduce(Layer):
 
     type_name = "reduce"
     family = "pool"
+    other_op_labels = WINDOW_READS
     free_of = frozenset({"params", "macs"})
     other_op_labels = WINDOW_READS
     keys = {
@@ -377,9 +392,11 @@ class Reduce(Layer):
 
     def saved_for_backward(self, inputs, output, in_place=False):
         """mean and sum spread the gradient by sizes alone; amax and amin keep input and result."""
-        from ..backward import SAVED_OUTPUT, saved_input
-
         return [] if self.op in ("mean", "sum") else [saved_input(), SAVED_OUTPUT]
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): a tensor method such as x.mean(dims)."""
+        return counted("reduce", "pool")
 
 
 @register
@@ -409,3 +426,7 @@ class Opaque(Layer):
 
     def forward(self, inputs, params):
         return np.zeros((inputs[0].shape[0], *self.shape), dtype=FLOAT), 0
+
+    def counted(self, inputs, output):
+        """What counting tools see (archcalc.counting): an op no convention has a rule for (an error there)."""
+        return counted("opaque", "other")

@@ -481,6 +481,8 @@ def concat(node):
     rank = len(node.out_sample()) + 1
     if any(node.walk.values[n].constant for n in node.proto.input if n):
         raise Unsupported("a constant operand")
+    if len(node.activations()) == 1:   # torch.cat([x]): the input itself
+        return [node.emit("identity")]
     if node.attr("axis") % rank != 1:
         raise Unsupported(f"concatenation along axis {node.attr('axis')}; the layer type joins channels (axis 1)")
     sources = node.activations()
@@ -489,12 +491,28 @@ def concat(node):
     return [node.emit("concat", sources=sources)]
 
 
+_SHAPE_ONLY = frozenset({"Flatten", "Reshape", "Squeeze", "Unsqueeze"})
+
+
 def _shape_change(node: NodeView):
-    """Flatten when the result is a flat vector, else a reshape to ONNX's inferred shape."""
-    out = node.out_sample()
+    """Flatten when the result is a flat vector, else a reshape to ONNX's inferred shape.
+
+    A run of shape-only nodes whose intermediate results nothing else reads (``x.squeeze(3)
+    .squeeze(2)``) is one layer: views cost nothing, and an intermediate shape of another rank
+    would only be noise.
+    """
+    walk, last = node.walk, node.proto
+    while True:
+        reader = walk.sole_reader(last.output[0])
+        if reader is None or reader.op_type not in _SHAPE_ONLY or reader.op_type == "Reshape" and \
+                _shuffle_pattern(walk, reader, walk.sample_shape(last.output[0], last)) is not None:
+            break
+        walk.absorb(reader)
+        last = reader
+    out = walk.sample_shape(last.output[0], last)
     if len(out) == 1:
-        return [node.emit("flatten")]
-    return [node.emit("reshape", {"shape": [int(d) for d in out]})]
+        return [node.emit("flatten", output=last.output[0])]
+    return [node.emit("reshape", {"shape": [int(d) for d in out]}, output=last.output[0])]
 
 
 @rule("Flatten")
@@ -516,13 +534,13 @@ def squeeze(node):
     return _shape_change(node)
 
 
-def _channel_shuffle(node: NodeView):
-    """Reshape (C → g×C/g) · Transpose (swap the two) · Reshape (back): ShuffleNet's channel shuffle."""
-    walk = node.walk
-    sample, split = node.sample(0), node.out_sample()
+def _shuffle_pattern(walk: Walk, reshape, sample: tuple):
+    """(groups, transpose node, closing node) when Reshape ``reshape`` of a ``sample``-shaped tensor
+    starts a channel shuffle: C → g×C/g, swap the two, back to C. Else None."""
+    split = walk.sample_shape(reshape.output[0], reshape)
     if len(sample) != 3 or len(split) != 4 or split[2:] != sample[1:] or split[0] * split[1] != sample[0]:
         return None
-    transpose = walk.sole_reader(node.proto.output[0])
+    transpose = walk.sole_reader(reshape.output[0])
     if transpose is None or transpose.op_type != "Transpose":
         return None
     if list(NodeView(transpose, walk).attr("perm", [])) != [0, 2, 1, 3, 4]:
@@ -531,8 +549,17 @@ def _channel_shuffle(node: NodeView):
     if back is None or back.op_type not in ("Reshape", "Flatten") or \
             walk.sample_shape(back.output[0], back) != tuple(sample):
         return None
-    walk.absorb(transpose, back)
-    return [node.emit("channel_shuffle", {"groups": int(split[0])}, output=back.output[0])]
+    return int(split[0]), transpose, back
+
+
+def _channel_shuffle(node: NodeView):
+    """Reshape · Transpose · Reshape that interleaves channel groups: ShuffleNet's channel shuffle."""
+    pattern = _shuffle_pattern(node.walk, node.proto, node.sample(0))
+    if pattern is None:
+        return None
+    groups, transpose, back = pattern
+    node.walk.absorb(transpose, back)
+    return [node.emit("channel_shuffle", {"groups": groups}, output=back.output[0])]
 
 
 @rule("Transpose")

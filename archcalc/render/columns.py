@@ -42,6 +42,12 @@ def shape_text(shape, short: bool = False) -> str:
     return "×".join(map(str, dims))
 
 
+def _ratio_at(ratio, index: int):
+    """An exact ratio as an int when it is whole, else a float (an up-sampled jump: 0.5)."""
+    num, den = int(ratio.num[index]), int(ratio.den[index])
+    return num // den if den == 1 else num / den
+
+
 def _shape_at(shape, index) -> list[int]:
     return [int(d[index]) for d in shape]
 
@@ -72,12 +78,6 @@ class Column:
     csv: bool = True
 
 
-def _number(ratio, index: int):
-    """An exact ratio as an int when it is whole, else a float (an up-sampled jump: 0.5)."""
-    num, den = int(ratio.num[index]), int(ratio.den[index])
-    return num // den if den == 1 else num / den
-
-
 def _count_column(key, title, get, priority=None):
     return Column(key, title, lambda r, i, a: int(get(r)[i]),
                   lambda r, i, fmt, short=False: fmt.count(get(r)[i]), priority, numeric=True)
@@ -104,9 +104,9 @@ LAYER_COLUMNS: tuple[Column, ...] = (
     Column("storage", "Storage", lambda r, i, a: r.layer.storage if r.layer is not None else "new"),
     Column("receptive_field", "RF", lambda r, i, a: int(r.receptive_field()[i]),
            lambda r, i, fmt, short=False: str(int(r.receptive_field()[i])), 9, numeric=True),
-    Column("receptive_field_hw", "RF height, width", lambda r, i, a: [int(size.ceil()[i]) for size in r.field.size],
+    Column("receptive_field_hw", "RF per axis", lambda r, i, a: [int(size.ceil()[i]) for size in r.field.size],
            csv=False),
-    Column("jump", "Jump", lambda r, i, a: [_number(jump, i) for jump in r.field.jump], csv=False),
+    Column("jump", "Jump", lambda r, i, a: [_ratio_at(jump, i) for jump in r.field.jump], csv=False),
     Column("depth", "Depth", lambda r, i, a: r.node.depth, csv=False),
 )
 COLUMNS_BY_KEY = {c.key: c for c in LAYER_COLUMNS}

@@ -7,6 +7,7 @@ here: the records come from :data:`archcalc.render.columns.LAYER_COLUMNS` and th
 
 from __future__ import annotations
 
+from ..training import training_note
 from ..units import human
 from .columns import LAYER_COLUMNS
 
@@ -53,6 +54,8 @@ def notes(findings) -> list[str]:
         lines.append(f"Half of the activation memory is reached {findings.half_activations:.0%} of the way through "
                      f"the layers; half of the parameters only {findings.half_params:.0%} of the way through.")
     cost, index = findings.training, findings.index
+    if findings.step_memory is not None:
+        lines.append(training_note(findings.step_memory, index))
     if cost is not None:
         lines.append(f"Stochastic depth: a training pass runs on average {cost.expected_layers:.1f} of "
                      f"{cost.layers} layers with weights ({cost.depth_fraction:.0%}) and "

@@ -42,16 +42,19 @@ def layer_help(name: str | None = None) -> str:
             lines.append(f"{family}:")
             for cls in classes:
                 summary = plain(inspect.getdoc(cls).splitlines()[0]) if cls.__doc__ else ""
-                aliases = f" (also: {', '.join(cls.aliases)})" if cls.aliases else ""
+                names = (*cls.aliases, *cls.rank_aliases)
+                aliases = f" (also: {', '.join(names)})" if names else ""
                 lines.append(f"  {cls.type_name:<16} {summary}{aliases}")
             lines.append("")
-        lines.append("Every layer also takes: name, repeat, index, from, if. "
-                     "concat/add/mul also take a list of branches.")
+        joins = "/".join(name for name, cls in REGISTRY.items() if cls.joins)
+        lines.append(f"Every layer also takes: name, repeat, index, from, if, output. "
+                     f"{joins} also take a list of branches.")
         return "\n".join(lines)
     cls = lookup(name)
     if cls is None:
         raise ArchcalcError("E201", f"unknown layer type '{name}'{did_you_mean(name, list(REGISTRY) + list(ALIASES))}")
-    lines = [f"{cls.type_name}" + (f" (also: {', '.join(cls.aliases)})" if cls.aliases else ""), "",
+    names = (*cls.aliases, *cls.rank_aliases)
+    lines = [f"{cls.type_name}" + (f" (also: {', '.join(names)})" if names else ""), "",
              plain(inspect.getdoc(cls) or ""), "", "Keys:"]
     if not cls.keys:
         lines.append("  (none)")
@@ -61,3 +64,16 @@ def layer_help(name: str | None = None) -> str:
         lines.append(f"  {key:<18} {plain(spec.doc)} — {kind}; {default}")
     lines.append(f"\nOutput memory: {cls.storage}")
     return "\n".join(lines)
+
+
+def layer_types_markdown() -> str:
+    """The table of layer types in docs/spec-format.md, generated from the registry (a test keeps
+    the document current): type, other accepted names, keys, and the first line of its docs."""
+    lines = ["| type | also accepted | keys | what it is |", "|---|---|---|---|"]
+    for cls in sorted(REGISTRY.values(), key=lambda c: (c.family, c.type_name)):
+        names = [*cls.aliases, *cls.rank_aliases]
+        paragraph = inspect.getdoc(cls).split("\n\n")[0].replace("\n", " ") if cls.__doc__ else ""
+        summary = re.split(r"(?<=\.)\s", paragraph, maxsplit=1)[0]   # its first sentence
+        lines.append(f"| `{cls.type_name}` | {', '.join(f'`{n}`' for n in names)} | "
+                     f"{', '.join(f'`{k}`' for k in cls.keys)} | {summary.replace('|', '∣')} |")
+    return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 
+from ..layers.base import other_op_labels
 from ..units import exact, human
 from . import data
 
@@ -108,8 +109,8 @@ def _totals(summary: dict) -> str:
     ]
     if t.get("buffers"):
         cards.insert(2, _total("Buffers (BN running stats)", human(t["buffers"]), exact(t["buffers"])))
-    others = [k for k in ("window_reads", "elementwise", "adds", "multiplies", "normalization", "interpolation")
-              if t.get(k)]
+    labels = other_op_labels()
+    others = [k for k in t if k in labels and t[k]]
     if others:
         listed = "".join(f"<div>{_escape(k.replace('_', ' '))} <b>{_escape(human(t[k]))}</b></div>" for k in others)
         cards.append(f'<div class="total"><div class="label">Other operations (apart from MACs)</div>'
