@@ -485,7 +485,10 @@ def concat(node):
         return [node.emit("identity")]
     if node.attr("axis") % rank != 1:
         raise Unsupported(f"concatenation along axis {node.attr('axis')}; the layer type joins channels (axis 1)")
-    return [node.emit("concat", sources=node.activations())]
+    sources = node.activations()
+    if len(sources) == 1:   # ONNX allows a Concat of one input (DenseNet's first block): it changes nothing
+        return [node.emit("identity")]
+    return [node.emit("concat", sources=sources)]
 
 
 _SHAPE_ONLY = frozenset({"Flatten", "Reshape", "Squeeze", "Unsqueeze"})
