@@ -15,6 +15,8 @@ class Ratio:
 
     num: np.ndarray
     den: np.ndarray
+    #: Every den is 1: whole numbers (no up-sampling yet) add and multiply without a gcd.
+    whole: bool = False
 
     @staticmethod
     def of(value, count: int) -> "Ratio":
@@ -23,7 +25,7 @@ class Ratio:
             return value
         if isinstance(value, Fraction):
             return Ratio(np.full(count, value.numerator, np.int64), np.full(count, value.denominator, np.int64))
-        return Ratio(np.broadcast_to(np.asarray(value, dtype=np.int64), (count,)), np.ones(count, np.int64))
+        return Ratio(np.broadcast_to(np.asarray(value, dtype=np.int64), (count,)), np.ones(count, np.int64), True)
 
     @staticmethod
     def reduced(num, den) -> "Ratio":
@@ -32,12 +34,16 @@ class Ratio:
         return Ratio(num // common, den // common)
 
     def __add__(self, other: "Ratio") -> "Ratio":
+        if self.whole and other.whole:
+            return Ratio(self.num + other.num, self.den, True)
         return Ratio.reduced(self.num * other.den + other.num * self.den, self.den * other.den)
 
     def __sub__(self, other: "Ratio") -> "Ratio":
-        return self + Ratio(-other.num, other.den)
+        return self + Ratio(-other.num, other.den, other.whole)
 
     def __mul__(self, other: "Ratio") -> "Ratio":
+        if self.whole and other.whole:
+            return Ratio(self.num * other.num, self.den, True)
         return Ratio.reduced(self.num * other.num, self.den * other.den)
 
     def half(self) -> "Ratio":
@@ -51,4 +57,5 @@ class Ratio:
 
     def maximum(self, other: "Ratio") -> "Ratio":
         larger = self.num * other.den >= other.num * self.den
-        return Ratio(np.where(larger, self.num, other.num), np.where(larger, self.den, other.den))
+        return Ratio(np.where(larger, self.num, other.num), np.where(larger, self.den, other.den),
+                     self.whole and other.whole)

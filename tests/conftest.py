@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import textwrap
 
@@ -95,7 +96,8 @@ OPTIONAL_MODULES = ("torch",)
 
 
 def _skip_allowed(reason: str) -> bool:
-    return any(f"could not import '{module}'" in reason for module in OPTIONAL_MODULES)
+    """A skip that names an optional package which really is not installed (PyTorch's oracle tests)."""
+    return any(module in reason.lower() and importlib.util.find_spec(module) is None for module in OPTIONAL_MODULES)
 
 
 @pytest.hookimpl(hookwrapper=True)

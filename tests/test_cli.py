@@ -63,6 +63,7 @@ def test_compare_shows_ratios():
     assert "vs alexnet" in result.output and "fewer" in result.output and "more" in result.output
 
 
+@pytest.mark.slow  # analyses every shipped spec (about 14 s); the per-spec checks run in the default tier
 def test_list_and_layers():
     listing = run("list").output
     assert "vgg16" in listing and "138M" in listing

@@ -138,7 +138,9 @@ def test_standard_input_has_the_same_cap():
 
 # ---- output encodings ----
 
-@pytest.mark.parametrize("command", [["summary", "lenet5"], ["list"], ["verify", "lenet5"]])
+@pytest.mark.parametrize("command", [["summary", "lenet5"],
+                                     pytest.param(["list"], marks=pytest.mark.slow),  # every shipped spec
+                                     ["verify", "lenet5"]])
 def test_ascii_stdout_falls_back_to_ascii(command):
     env = dict(os.environ, PYTHONIOENCODING="ascii", PYTHONPATH=str(ROOT))
     env.pop("COLUMNS", None)

@@ -79,6 +79,7 @@ def test_columns_env_wins_and_term_dumb_does_not_force_80():
     assert "left out" not in out and "RF" in table_lines(out)[0]
 
 
+@pytest.mark.slow  # analyses every shipped spec (about 14 s); the per-spec checks run in the default tier
 def test_list_at_80_columns():
     out = run("list", columns=80)
     assert "…" not in out and "138M" in out and "vgg16" in out

@@ -68,6 +68,7 @@ def test_models_without_reported_accuracy_are_named_and_left_out(tmp_path):
     assert result.exit_code == 2 and "none of the models has a reported accuracy" in result.output
 
 
+@pytest.mark.slow  # analyses every shipped spec (about 14 s); the per-spec checks run in the default tier
 def test_zoo_chart_is_an_svg_with_every_model_that_has_accuracy(tmp_path, figures):
     path = tmp_path / "zoo.svg"
     assert run("plot", "--zoo", "-o", str(path)).exit_code == 0
