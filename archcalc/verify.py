@@ -167,7 +167,9 @@ def verify(graph: Graph, config: Config, *, seed: int = 0, max_bytes: int = DEFA
     ``max_memory``: refuse (E504) before allocating anything when the run would need more.
     Raises :class:`ArchcalcError` when the spec itself is invalid (the engine rejects it).
     """
-    analysis = analyze(graph, [config])
+    # Every branch runs here, train-only ones (auxiliary heads) included, so the engine predicts
+    # them as a training step would.
+    analysis = analyze(graph, [config], mode="train")
     if max_memory is not None:
         needed, parts = memory_needed(analysis, max_bytes)
         if needed > max_memory:

@@ -25,9 +25,11 @@ from tests.torch_networks import build, heap_in_use_function, measure_saved, mea
 TORCHVISION_SPECS = [name for name in catalog() if name in TORCHVISION or name.endswith("_torchvision")]
 #: A few of them in the default tier; the rest, minutes of work, in the slow tier.
 QUICK = {"resnet18", "mobilenet_v3_small", "alexnet_torchvision"}
-#: inception_v3's auxiliary head normalises a 1×1 map, which batch norm refuses for one sample
-#: (one value per channel): it is measured at batches 2 and 4 instead of 1 and 4.
-BATCHES = {"inception_v3": (2, 4)}
+#: inception_v3's auxiliary head and DeepLabV3's image-pooling branch normalise a 1×1 map, which
+#: batch norm refuses in training for one sample (one value per channel): they are measured at
+#: batches 2 and 4 instead of 1 and 4.
+BATCHES = {name: (2, 4) for name in ("inception_v3", "deeplabv3_resnet50", "deeplabv3_resnet101",
+                                     "deeplabv3_mobilenet_v3_large")}
 
 
 def slow_unless(quick: bool, *values):
