@@ -10,6 +10,7 @@ ARCHCALC_FUZZ_SCALE=10 runs ten times as many for a deeper search.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -44,7 +45,9 @@ def check_text(text: str) -> Report:
         report.models.append(analyse_model(spec))
     for problem in report.problems:
         assert problem.location is not None, problem
-        assert problem.location.file == "fuzz.yaml" and problem.location.line >= 1 and problem.location.column >= 1
+        # an error inside a block brought in by ``include:`` is located in the shipped file that holds it
+        assert problem.location.file == "fuzz.yaml" or Path(problem.location.file).parent == specs_dir(), problem
+        assert problem.location.line >= 1 and problem.location.column >= 1
     for fmt in ("human", "json", "github"):
         render(report, fmt)
     ET.fromstring(render(report, "junit"))
