@@ -25,6 +25,14 @@ def groups_kind(value):
     return positive_int(value)
 
 
+def check_groups(channels, out, groups) -> None:
+    """Input and output channels must both split into ``groups`` (one entry per configuration)."""
+    for what, count in (("input", channels), ("output", out)):
+        if (count % groups).any():
+            i = int(np.argmax(count % groups != 0))
+            raise rule_error("E304", f"{what} channels {int(count[i])} are not divisible by groups={int(groups[i])}")
+
+
 @register
 class Conv(Layer):
     """Convolution in 1, 2 or 3 spatial dimensions: C_in×H×W → out×H'×W' (likewise C×L, C×D×H×W).
@@ -68,10 +76,7 @@ class Conv(Layer):
         dims = expect_feature_map(self, shape)
         channels = shape[0]
         groups, out = self.group_count(channels), self.out_channels(channels)
-        for what, count in (("input", channels), ("output", out)):
-            if (count % groups).any():
-                i = int(np.argmax(count % groups != 0))
-                raise rule_error("E304", f"{what} channels {int(count[i])} are not divisible by groups={int(groups[i])}")
+        check_groups(channels, out, groups)
         kernel, stride, dilation = self.geometry(dims)
         return (out, *sliding_output(shape[1:], kernel, stride, dilation, self.padding, self.rounding))
 
@@ -246,10 +251,7 @@ class ConvTranspose(Layer):
         (shape,) = inputs
         g = self.geometry(expect_feature_map(self, shape))
         channels, out = shape[0], self.out_channels(shape[0])
-        for what, count in (("input", channels), ("output", out)):
-            if (count % self.groups).any():
-                i = int(np.argmax(count % self.groups != 0))
-                raise rule_error("E304", f"{what} channels {int(count[i])} are not divisible by groups={self.groups}")
+        check_groups(channels, out, np.full_like(channels, self.groups))
         sizes_out = []
         for size, k, s, p, extra, d in zip(shape[1:], g["kernel"], g["stride"], g["padding"], g["output_padding"],
                                            g["dilation"]):
