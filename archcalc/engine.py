@@ -16,7 +16,7 @@ from . import receptive
 from .conventions import NEW, dtype_bytes
 from .errors import ArchcalcError
 from .graph import Graph, Node
-from .layers.base import ParamCounts, elements, product
+from .layers.base import ParamCounts, Window, elements, product
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,13 @@ class Row:
     macs: np.ndarray
     other_ops: dict
     activations: np.ndarray
-    field: receptive.Field
+    #: What the layer's output sees of its input (None: element-wise), for the receptive field.
+    window: Window | None
+    fields: receptive.Fields
+
+    @property
+    def field(self) -> receptive.Field:
+        return self.fields.at(self.node.index)
 
     @property
     def name(self) -> str:
@@ -103,11 +109,13 @@ def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32", mode: str 
     input_shape = tuple(np.array([c.input_shape[d] for c in configs], dtype=np.int64) for d in range(ranks.pop()))
     input_node = graph.nodes[0]
     zero = np.zeros(count, np.int64)
-    rows = [Row(input_node, [], input_shape, ParamCounts(zero, zero, zero), zero, {},
-                product(elements(input_shape), batch), receptive.input_field(input_shape))]
+    rows: list[Row] = []
+    fields = receptive.Fields(rows)
+    rows.append(Row(input_node, [], input_shape, ParamCounts(zero, zero, zero), zero, {},
+                    product(elements(input_shape), batch), None, fields))
     known: dict = {}
     for node in graph.nodes[1:]:
-        rows.append(_evaluate(node, rows, batch, count, known))
+        rows.append(_evaluate(node, rows, batch, count, known, fields))
         if node.train_only and mode == "eval":
             rows[-1] = _idle(rows[-1])
     return Analysis(graph, list(configs), dtype, rows, mode)
@@ -124,7 +132,8 @@ def _facts_key(layer, inputs):
     return key
 
 
-def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int, known: dict) -> Row:
+def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int, known: dict,
+              fields: receptive.Fields) -> Row:
     """One node's row. Repeated layers (same type, settings and input shapes) are computed once."""
     layer = node.layer
     inputs = [rows[i].output_shape for i in node.inputs]
@@ -136,11 +145,9 @@ def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int, known:
             if key is not None:
                 known[key] = facts
         output, params, macs, other, activations, window = facts
-        data_inputs = node.inputs[:len(node.inputs) - layer.references()]
-        field = receptive.step(window, [rows[i].field for i in data_inputs], output)
     except ArchcalcError as error:
         raise error.located(node.location, node.name) from None
-    return Row(node, inputs, output, params, macs, dict(other), activations, field)
+    return Row(node, inputs, output, params, macs, dict(other), activations, window, fields)
 
 
 def _facts(layer, inputs, batch, count) -> tuple:
@@ -162,4 +169,4 @@ def _idle(row: Row) -> Row:
     """A row of a layer that does not run: its shapes and parameters, and no work or memory."""
     zero = np.zeros_like(row.macs)
     return Row(row.node, row.input_shapes, row.output_shape, row.params, zero,
-               {k: zero for k in row.other_ops}, zero, row.field)
+               {k: zero for k in row.other_ops}, zero, row.window, row.fields)

@@ -38,6 +38,28 @@ class Field:
         return np.max([size.ceil() for size in self.size], axis=0) if self.size else 1
 
 
+class Fields:
+    """Every row's field, walked in graph order when first asked for: ``list`` and ``check``
+    never read one, and the exact walk costs as much as the rest of the analysis.
+
+    ``rows`` are the engine's rows (``output_shape``, ``window``, ``node``), indexed as the nodes.
+    """
+
+    def __init__(self, rows: list):
+        self.rows = rows
+        self.fields: list[Field] = []
+
+    def at(self, index: int) -> Field:
+        rows, fields = self.rows, self.fields
+        if not fields:
+            fields.append(input_field(rows[0].output_shape))
+        for row in rows[len(fields):index + 1]:
+            node = row.node
+            data_inputs = node.inputs[:len(node.inputs) - node.layer.references()]
+            fields.append(step(row.window, [fields[i] for i in data_inputs], row.output_shape))
+        return fields[index]
+
+
 def input_field(shape) -> Field:
     spatial = tuple(shape[1:]) if len(shape) > 1 else ()
     count = len(shape[0])
