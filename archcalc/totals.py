@@ -10,9 +10,9 @@ from .layers.base import ensure_fits, product
 
 
 def _sum(values) -> np.ndarray:
-    values = list(values)
-    ensure_fits(np.sum(np.asarray(values, dtype=np.float64), axis=0))
-    return np.sum(values, axis=0, dtype=np.int64)
+    stacked = np.array(list(values), dtype=np.int64)
+    ensure_fits(stacked.sum(axis=0, dtype=np.float64))
+    return stacked.sum(axis=0)
 
 
 def totals(analysis) -> dict[str, np.ndarray]:
@@ -35,6 +35,10 @@ def totals(analysis) -> dict[str, np.ndarray]:
         "peak_activation_bytes": memory.inference_peak(analysis),
         "param_bytes": product(params + buffers, element_bytes),
     }
-    for label in sorted({k for r in rows for k in r.other_ops}):
-        result[label] = _sum(r.other_ops.get(label, 0) * np.ones_like(macs) for r in rows)
+    other_ops: dict[str, list] = {}
+    for row in rows:
+        for label, value in row.other_ops.items():
+            other_ops.setdefault(label, []).append(value)
+    for label in sorted(other_ops):
+        result[label] = _sum(other_ops[label])
     return result
