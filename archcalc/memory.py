@@ -78,18 +78,16 @@ def _peak(analysis, readers) -> np.ndarray:
         last_use[buffer] = max(last_use.get(buffer, -1), node.index, *readers[node.index])
     for index in kept:
         last_use[owner[index]] = len(nodes)   # the network's outputs are kept
-    frees_at: dict[int, list[int]] = {}
-    for buffer, index in last_use.items():
-        frees_at.setdefault(index, []).append(buffer)
-    element_bytes = analysis.element_bytes
-    size = {index: product(elements(analysis.rows[index].output_shape), analysis.batch) * element_bytes
-            for index in set(owner)}
-    live = np.zeros(len(analysis.configs), dtype=np.int64)
-    peak = live.copy()
-    for index in range(len(nodes)):
-        if owner[index] == index:
-            live = live + size[index]
-        peak = np.maximum(peak, live)
-        for buffer in frees_at.get(index, ()):
-            live = live - size[buffer]
-    return peak
+    # Bytes allocated and freed at each node, then the running total by cumulative sums: the
+    # walk is vectorized over the nodes as well as the configurations.
+    count = len(analysis.configs)
+    allocated = np.zeros((len(nodes), count), dtype=np.int64)
+    freed = np.zeros((len(nodes) + 1, count), dtype=np.int64)
+    element_bytes, batch = analysis.element_bytes, analysis.batch
+    for index in set(owner):
+        size = product(elements(analysis.rows[index].output_shape), batch) * element_bytes
+        allocated[index] = size
+        freed[last_use[index]] += size
+    live = np.cumsum(allocated, axis=0)
+    live[1:] -= np.cumsum(freed[:-2], axis=0)   # what node i frees is gone from node i + 1 on
+    return np.maximum(live.max(axis=0), 0)
