@@ -15,7 +15,8 @@ class Ratio:
 
     num: np.ndarray
     den: np.ndarray
-    #: Every den is 1: whole numbers (no up-sampling yet) add and multiply without a gcd.
+    #: Every den is 1: whole numbers (no up-sampling yet) add and multiply without a gcd; a whole
+    #: number added to a fraction keeps it in lowest terms, also without one.
     whole: bool = False
 
     @staticmethod
@@ -24,18 +25,26 @@ class Ratio:
         if isinstance(value, Ratio):
             return value
         if isinstance(value, Fraction):
-            return Ratio(np.full(count, value.numerator, np.int64), np.full(count, value.denominator, np.int64))
-        return Ratio(np.broadcast_to(np.asarray(value, dtype=np.int64), (count,)), np.ones(count, np.int64), True)
+            return Ratio(np.full(count, value.numerator, np.int64), np.full(count, value.denominator, np.int64),
+                         value.denominator == 1)
+        array = np.asarray(value, dtype=np.int64)
+        if array.shape != (count,):
+            array = np.full(count, array, np.int64) if array.ndim == 0 else np.broadcast_to(array, (count,))
+        return Ratio(array, np.ones(count, np.int64), True)
 
     @staticmethod
     def reduced(num, den) -> "Ratio":
-        common = np.gcd(num, den)
-        common = np.where(common == 0, 1, common)
-        return Ratio(num // common, den // common)
+        common = np.maximum(np.gcd(num, den), 1)   # gcd(0, 0) = 0
+        num, den = num // common, den // common
+        return Ratio(num, den, not (den != 1).any())
 
     def __add__(self, other: "Ratio") -> "Ratio":
         if self.whole and other.whole:
             return Ratio(self.num + other.num, self.den, True)
+        if other.whole:
+            return Ratio(self.num + other.num * self.den, self.den)   # stays in lowest terms
+        if self.whole:
+            return Ratio(self.num * other.den + other.num, other.den)
         return Ratio.reduced(self.num * other.den + other.num * self.den, self.den * other.den)
 
     def __sub__(self, other: "Ratio") -> "Ratio":
