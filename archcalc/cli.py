@@ -265,7 +265,7 @@ def list_models(fmt):
     from .render import formats
     from .zoo import catalog
 
-    entries = formats.list_entries([analyse(spec) for spec in catalog().values()])
+    entries = formats.list_entries(analyse(spec) for spec in catalog().values())  # each freed once listed
     if fmt == "json":
         _echo(formats.to_json(entries))
         return
