@@ -518,10 +518,15 @@ def _interpolate_axis(x, axis, size_out, mode, align_corners, scale):
     else:
         base = np.minimum(base, size_in - 1)
         taps = zip(range(0, 2), (1 - t, t))
-    result = np.zeros(x.shape[:axis] + (size_out,) + x.shape[axis + 1 :], dtype=np.float64)
+    # float32 throughout, as PyTorch's CPU kernels: each output is a sum of 2 or 4 weighted taps.
+    result = None
     for offset, weight in taps:
-        index = np.clip(base + offset, 0, size_in - 1)
-        result += np.take(x, index, axis=axis) * weight.reshape(shape)
+        term = np.take(x, np.clip(base + offset, 0, size_in - 1), axis=axis)
+        term *= weight.astype(FLOAT).reshape(shape)
+        if result is None:
+            result = term
+        else:
+            result += term
     return result
 
 
@@ -539,7 +544,7 @@ def interpolate(x, size, mode="nearest", align_corners=None, scale=None):
     dims = x.ndim - 2
     size = _sizes(size, dims, "size")
     scales = (None,) * dims if scale is None else tuple(scale)
-    y = x.astype(np.float64) if mode != "nearest" else x
+    y = x
     for axis, (out, factor) in enumerate(zip(size, scales), start=2):
         y = _interpolate_axis(y, axis, out, mode, bool(align_corners), factor)
     y = np.ascontiguousarray(y, dtype=FLOAT)
@@ -585,12 +590,16 @@ def _per_channel(values, x, name):
 
 
 def batch_norm(x, mean, var, scale, shift, eps=1e-5):
-    """Inference batch norm over axis 1 (NCHW or (N, F)): ``(x - mean) / sqrt(var + eps) * scale + shift``."""
+    """Inference batch norm over axis 1 (NCHW or (N, F)): ``(x - mean) / sqrt(var + eps) * scale + shift``,
+    computed as PyTorch's CPU kernel does, ``x · a + b`` with a = scale / sqrt(var + eps) and
+    b = shift − mean · a per channel: two passes over the tensor instead of three."""
     x = _float32(x, None, "batch_norm input")
     mean, var = _per_channel(mean, x, "mean"), _per_channel(var, x, "var")
     scale, shift = _per_channel(scale, x, "scale"), _per_channel(shift, x, "shift")
     factor = scale / np.sqrt(var + FLOAT(eps))
-    return (x - mean) * factor + shift
+    y = x * factor
+    y += shift - mean * factor
+    return y
 
 
 def local_response_norm(x, size=5, alpha=1e-4, beta=0.75, k=2.0):
@@ -736,11 +745,19 @@ def leaky_relu(x, slope=0.01):
     return np.where(x > 0, x, x * FLOAT(slope))
 
 
+def _sigmoid(x, out):
+    # 1 / (1 + exp(−x)) keeps its relative precision on both sides; below x ≈ −88 exp(−x)
+    # overflows to inf and the quotient is 0, the float32 value of the true result.
+    np.negative(x, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += FLOAT(1)
+    np.reciprocal(out, out=out)
+
+
 def sigmoid(x):
-    """1 / (1 + exp(-x)), evaluated through exp(-|x|) so it never overflows."""
-    x = _float32(x, None, "sigmoid input")
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(FLOAT, copy=False)
+    """1 / (1 + exp(-x))."""
+    return _blockwise(_sigmoid, _float32(x, None, "sigmoid input"))
 
 
 def hard_sigmoid(x):
@@ -753,10 +770,17 @@ def tanh(x):
     return np.tanh(_float32(x, None, "tanh input"))
 
 
+def _silu(x, out):
+    np.negative(x, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += FLOAT(1)
+    np.divide(x, out, out=out)   # x / (1 + exp(−x)); 0 (of x's sign) where exp overflows
+
+
 def silu(x):
     """x · sigmoid(x), also known as swish."""
-    x = _float32(x, None, "silu input")
-    return x * sigmoid(x)
+    return _blockwise(_silu, _float32(x, None, "silu input"))
 
 
 def hard_swish(x):
@@ -878,9 +902,16 @@ def prelu(x, slope):
     slope = _float32(slope, 1, "prelu slope")
     if slope.shape != (1,):
         slope = _per_channel_shape(slope, x, "prelu slope")
-    out = np.minimum(x, FLOAT(0))
-    out *= slope
-    out += np.maximum(x, FLOAT(0))
+    out = x * slope
+    # Where every slope is at most 1, slope·x ≤ x exactly when x ≥ 0 (and the product, rounded,
+    # stays on the same side), so x for x > 0, slope·x otherwise is one maximum; slopes of at
+    # least 1 make it a minimum. Mixed slopes take x where it is positive.
+    if np.all(slope <= 1):
+        np.maximum(out, x, out=out)
+    elif np.all(slope >= 1):
+        np.minimum(out, x, out=out)
+    else:
+        np.copyto(out, x, where=x > 0)
     return out
 
 

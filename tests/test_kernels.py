@@ -658,3 +658,28 @@ def test_batch_norm_matches_torch(torch, shape):
         eps=1e-3,
     ).numpy()
     assert_close(kernels.batch_norm(x, mean, var, scale, shift, eps=1e-3), expected)
+
+
+@pytest.mark.parametrize("slope", [[0.25], [1.0], [1.5], [-0.3], [0.25, 1.5, -2.0, 1.0], [1.5, 2.0, 3.0, 4.0]],
+                         ids=["below-1", "one", "above-1", "negative", "mixed", "all-above-1"])
+def test_prelu_matches_torch_for_slopes_either_side_of_one(torch, slope):
+    """prelu takes a maximum when every slope is ≤ 1, a minimum when ≥ 1, a select otherwise: each
+    path must give exactly torch's x-or-slope·x (no arithmetic beyond the one product)."""
+    x = random_array(18, (2, 4, 5, 3)) * 4
+    x[0, 0, 0, :3] = [0.0, np.inf, -np.inf]
+    slope = np.array(slope, np.float32)
+    expected = torch.nn.functional.prelu(tensor(torch, x), tensor(torch, slope)).numpy()
+    np.testing.assert_array_equal(kernels.prelu(x, slope), expected)
+
+
+@pytest.mark.parametrize("shape, groups", [((3, 8, 5, 4), 4), ((2, 6, 3), 3), ((2, 4, 2, 3, 3), 1), ((5, 12), 6),
+                                           ((2, 64, 40, 40), 2)])
+def test_group_norm_matches_torch_across_blocks(torch, shape, groups):
+    """The kernel normalises rows a block at a time; shapes here span one block, several, and rows
+    longer than a block (the last one), with and without the affine."""
+    x = random_array(19, shape) * 3 + 1
+    scale, shift = random_array(20, shape[1:2]), random_array(21, shape[1:2])
+    for affine in ((), (scale, shift), (None, shift), (scale, None)):
+        expected = torch.nn.functional.group_norm(tensor(torch, x), groups,
+                                                  *(None if a is None else tensor(torch, a) for a in affine)).numpy()
+        assert_close(kernels.group_norm(x, groups, *affine), expected, atol=1e-5, rtol=1e-5)
