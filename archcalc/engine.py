@@ -16,7 +16,7 @@ from . import receptive
 from .conventions import NEW, dtype_bytes
 from .errors import ArchcalcError
 from .graph import Graph, Node
-from .layers.base import ParamCounts, Window, elements, product
+from .layers.base import ParamCounts, elements, product
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,7 @@ class Row:
     macs: np.ndarray
     other_ops: dict
     activations: np.ndarray
-    #: What the layer's output sees of its input (None: element-wise), for the receptive field.
-    window: Window | None
+    #: The analysis's receptive fields, walked when first read.
     fields: receptive.Fields
 
     @property
@@ -109,10 +108,9 @@ def analyze(graph: Graph, configs: list[Config], dtype: str = "fp32", mode: str 
     input_shape = tuple(np.array([c.input_shape[d] for c in configs], dtype=np.int64) for d in range(ranks.pop()))
     input_node = graph.nodes[0]
     zero = np.zeros(count, np.int64)
-    rows: list[Row] = []
-    fields = receptive.Fields(rows)
-    rows.append(Row(input_node, [], input_shape, ParamCounts(zero, zero, zero), zero, {},
-                    product(elements(input_shape), batch), None, fields))
+    fields = receptive.Fields(input_shape)
+    rows = [Row(input_node, [], input_shape, ParamCounts(zero, zero, zero), zero, {},
+                product(elements(input_shape), batch), fields)]
     known: dict = {}
     for node in graph.nodes[1:]:
         rows.append(_evaluate(node, rows, batch, count, known, fields))
@@ -145,9 +143,10 @@ def _evaluate(node: Node, rows: list[Row], batch: np.ndarray, count: int, known:
             if key is not None:
                 known[key] = facts
         output, params, macs, other, activations, window = facts
+        fields.add(window, node.inputs[:len(node.inputs) - layer.references()], output)
     except ArchcalcError as error:
         raise error.located(node.location, node.name) from None
-    return Row(node, inputs, output, params, macs, dict(other), activations, window, fields)
+    return Row(node, inputs, output, params, macs, dict(other), activations, fields)
 
 
 def _facts(layer, inputs, batch, count) -> tuple:
@@ -169,4 +168,4 @@ def _idle(row: Row) -> Row:
     """A row of a layer that does not run: its shapes and parameters, and no work or memory."""
     zero = np.zeros_like(row.macs)
     return Row(row.node, row.input_shapes, row.output_shape, row.params, zero,
-               {k: zero for k in row.other_ops}, zero, row.window, row.fields)
+               {k: zero for k in row.other_ops}, zero, row.fields)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .conventions import NEW, VIEW
-from .layers.base import elements, product
+from .layers.base import product
 
 
 def inference_peak(analysis) -> np.ndarray:
@@ -83,11 +83,14 @@ def _peak(analysis, readers) -> np.ndarray:
     count = len(analysis.configs)
     allocated = np.zeros((len(nodes), count), dtype=np.int64)
     freed = np.zeros((len(nodes) + 1, count), dtype=np.int64)
-    element_bytes, batch = analysis.element_bytes, analysis.batch
+    by_rank: dict[int, list[int]] = {}
     for index in set(owner):
-        size = product(elements(analysis.rows[index].output_shape), batch) * element_bytes
-        allocated[index] = size
-        freed[last_use[index]] += size
+        by_rank.setdefault(len(analysis.rows[index].output_shape), []).append(index)
+    for buffers in by_rank.values():   # every buffer of one rank at once: (buffers, rank, configurations)
+        shapes = np.array([analysis.rows[index].output_shape for index in buffers], dtype=np.int64)
+        sizes = product(*shapes.transpose(1, 0, 2), analysis.batch) * analysis.element_bytes
+        allocated[buffers] = sizes
+        np.add.at(freed, [last_use[index] for index in buffers], sizes)
     live = np.cumsum(allocated, axis=0)
     live[1:] -= np.cumsum(freed[:-2], axis=0)   # what node i frees is gone from node i + 1 on
     return np.maximum(live.max(axis=0), 0)

@@ -39,24 +39,27 @@ class Field:
 
 
 class Fields:
-    """Every row's field, walked in graph order when first asked for: ``list`` and ``check``
+    """Every node's field, walked in graph order when first asked for: ``list`` and ``check``
     never read one, and the exact walk costs as much as the rest of the analysis.
 
-    ``rows`` are the engine's rows (``output_shape``, ``window``, ``node``), indexed as the nodes.
+    The engine adds each node's step (its window, the inputs whose fields it combines, its output
+    shape) as it walks; the fields are computed from those alone, so an analysis holds no cycle.
     """
 
-    def __init__(self, rows: list):
-        self.rows = rows
+    def __init__(self, input_shape):
+        self.input_shape = input_shape
+        self.steps: list[tuple] = []
         self.fields: list[Field] = []
 
+    def add(self, window: Window | None, data_inputs, output_shape) -> None:
+        self.steps.append((window, data_inputs, output_shape))
+
     def at(self, index: int) -> Field:
-        rows, fields = self.rows, self.fields
+        fields = self.fields
         if not fields:
-            fields.append(input_field(rows[0].output_shape))
-        for row in rows[len(fields):index + 1]:
-            node = row.node
-            data_inputs = node.inputs[:len(node.inputs) - node.layer.references()]
-            fields.append(step(row.window, [fields[i] for i in data_inputs], row.output_shape))
+            fields.append(input_field(self.input_shape))
+        for window, data_inputs, output_shape in self.steps[len(fields) - 1:index]:
+            fields.append(step(window, [fields[i] for i in data_inputs], output_shape))
         return fields[index]
 
 

@@ -122,7 +122,7 @@ def main():
             ours_ms, torch_ms, ratio = side_by_side(ours, theirs, args.repeat)
             worst[name] = max(worst.get(name, 0.0), ratio)
             print(f"{name:<26}{f'{channels}×{size}×{size}':>12}{ours_ms:>10.2f}{torch_ms:>10.2f}{ratio:>8.2f}")
-    print(f"\nworst stage per layer type (ours / torch):")
+    print("\nworst stage per layer type (ours / torch):")
     for name, ratio in worst.items():
         print(f"  {name:<26}{ratio:>6.2f}{'' if ratio <= 2 else '   over 2×'}")
     print(f"load average {os.getloadavg()[0]:.2f}")
