@@ -46,8 +46,8 @@ def checked_note(model: str) -> str:
     """Whether the tools themselves were run on this model's network (the oracle tests), or not."""
     if model in counting.VERIFIED_ON:
         return "every figure checked against the tools themselves on this network"
-    return (f"same rules as on {', '.join(counting.VERIFIED_ON)} (checked against the tools); here not checked, "
-            f"and a layer the reference code calls functionally without a call: key in the spec would differ")
+    return ("every rule checked against the tools layer by layer; this network itself not measured — a layer its "
+            "reference code calls other than its spec says (call:) would differ")
 
 
 def conventions_table(model: str, results: list[counting.Result]) -> Table:
