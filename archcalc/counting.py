@@ -201,7 +201,7 @@ TORCHINFO = Convention(
             ("linear", "module"): _part("fc outputs ×2", parameterised_output_bytes=2),
             ("batch_norm", "module"): _part("batch norm outputs ×2", parameterised_output_bytes=2),
             **{(op, "module"): _part(f"{op} outputs ×2", parameterised_output_bytes=2)
-               for op in (*SAMPLE_NORMS, "prelu")},
+               for op in (*SAMPLE_NORMS, "prelu", "layer_scale")},
         },
     },
     memory_lines=True,

@@ -58,7 +58,8 @@ CASES = {
        for call in ("module", "functional") for dims, shape in ((1, "4x17"), (2, "4x10x10"), (3, "4x5x8x8"))},
     "instance_norm_no_affine": ("4x10x10", "  - instance_norm\n"),
     "lrn": ("4x10x10", "  - lrn: {size: 5}\n"),
-    "layer_scale": ("4x10x10", "  - layer_scale: {call: operator}\n"),
+    "layer_scale_operator": ("4x10x10", "  - layer_scale: {call: operator}\n"),
+    "layer_scale_module": ("4x10x10", "  - layer_scale\n"),
     # convolutions and fc
     "conv_no_bias_1d": ("4x17", "  - conv: {out: 6, kernel: 3, bias: false}\n"),
     "conv_grouped_3d": ("4x5x8x8", "  - conv: {out: 8, kernel: 3, groups: 2, padding: 1}\n"),

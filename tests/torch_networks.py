@@ -390,6 +390,17 @@ class LayerNorm2d(torch.nn.LayerNorm):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps).movedim(-1, 1)
 
 
+class LayerScale(torch.nn.Module):
+    """A learned per-channel scale as a module of its own (timm's LayerScale)."""
+
+    def __init__(self, channels: int, dims: int):
+        super().__init__()
+        self.gamma = torch.nn.Parameter(torch.ones(channels, *[1] * dims))
+
+    def forward(self, x):
+        return x * self.gamma
+
+
 class CountingNetwork(GraphNetwork):
     """The graph as PyTorch code that calls each layer as its spec says: an ``nn.Module`` (the default),
     a ``torch.nn.functional`` call, a tensor method, an operator, or a subclass of the module — what
@@ -450,6 +461,8 @@ class CountingNetwork(GraphNetwork):
             return torch.nn.PixelShuffle(layer.factor)
         if name == "pixel_unshuffle":
             return torch.nn.PixelUnshuffle(layer.factor)
+        if name == "layer_scale":
+            return LayerScale(shapes[0][0], dims)
         return super().make_module(node)
 
     def run(self, node, xs):
@@ -463,6 +476,8 @@ class CountingNetwork(GraphNetwork):
             # by ptflops' aten backend), where a permuted view would run matmul + add
             return module(x.movedim(1, -1).contiguous()).movedim(-1, 1)
         if name == "layer_norm" and call == "subclass":
+            return module(x)
+        if name == "layer_scale" and call == "module":
             return module(x)
         if call == "module" and module is not None and name in (*ACTIVATION_MODULES, "maxpool", "avgpool", "upsample",
                                                                 "global_avgpool", "adaptive_avgpool", "global_maxpool",
