@@ -101,6 +101,19 @@ def _quantity(ctx, param, value):
 
 _input_option = click.option("--input", "inputs", metavar="CxHxW[,CxHxW…]",
                              help="Input shape(s); several sizes are evaluated in one walk.")
+
+
+def _one_shape(ctx, param, value):
+    from .spec import parse_shape
+
+    return parse_shape(value) if value else None
+
+
+def _shape_option(help_text: str = "Input shape (default: the spec's)."):
+    """``--input CxHxW`` for commands that take one input size: parsed to a tuple (None if absent)."""
+    return click.option("--input", "input_shape", metavar="CxHxW", callback=_one_shape, help=help_text)
+
+
 _batch_option = click.option("--batch", default="1", show_default=True, metavar="N[,N…]", help="Batch size(s).")
 _dtype_option = click.option("--dtype", default="fp32", show_default=True,
                              type=click.Choice(sorted(DTYPE_BYTES), case_sensitive=False),
@@ -277,7 +290,7 @@ def list_models(fmt):
 @main.command()
 @click.argument("model", required=False)
 @click.option("--all", "all_models", is_flag=True, help="Verify every shipped spec at its native input.")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_shape_option()
 @click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1, max=MAX_BATCH),
               help="Batch size.")
 @_set_option
@@ -300,7 +313,6 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     from .render import formats
     from .render import verify as report
     from .render.table import fit_width, make_console, show
-    from .spec import parse_shape
     from .verify import available_memory
     from .verify import verify as run
     from .zoo import catalog, resolve
@@ -315,9 +327,9 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     results, titles, started = [], [], time.perf_counter()
     with report.LayerProgress(models=len(names) if all_models else None) as progress:
         for name in names:
-            spec = resolve(name, _parse_sets(sets), parse_shape(input_shape) if input_shape else None)
+            spec = resolve(name, _parse_sets(sets), input_shape)
             graph = spec.graph()
-            shape = parse_shape(input_shape) if input_shape else spec.input_shape()
+            shape = input_shape or spec.input_shape()
             with progress.track(spec.name) as on_layer:
                 result = run(graph, Config(shape, batch), seed=seed, max_bytes=max_bytes, on_layer=on_layer,
                              max_memory=memory_limit)
@@ -352,6 +364,8 @@ def layers(name):
 @click.option("--max-macs", callback=_quantity, metavar="N", help="Budget for multiply-adds (e.g. 4G).")
 @click.option("--max-activation-bytes", callback=_quantity, metavar="BYTES",
               help="Budget for activation memory, all layer outputs in fp32 (e.g. 100MiB).")
+@_shape_option("Input of the .onnx files among PATH (needed where their dimensions are dynamic); a YAML "
+               "spec keeps its own input:.")
 @click.option("--baseline", metavar="FILE", help="Fail when numbers drift from this baseline JSON.")
 @click.option("--update-baseline", is_flag=True,
               help="Write the current numbers to the baseline (--baseline FILE, default archcalc-baseline.json).")
@@ -359,7 +373,8 @@ def layers(name):
 @click.option("--format", "fmt", type=click.Choice(("human", "json", "github", "junit")), default="human",
               show_default=True)
 @click.pass_context
-def check(ctx, paths, max_params, max_macs, max_activation_bytes, baseline, update_baseline, strict, fmt):
+def check(ctx, paths, max_params, max_macs, max_activation_bytes, input_shape, baseline, update_baseline, strict,
+          fmt):
     """Validate specs and check their expect: blocks, budgets and baseline (for CI).
 
     PATH is a spec file or a directory (searched recursively for *.yaml and *.yml).
@@ -376,7 +391,7 @@ def check(ctx, paths, max_params, max_macs, max_activation_bytes, baseline, upda
     limits = {"max_params": max_params, "max_macs": max_macs, "max_activation_bytes": max_activation_bytes}
     budgets = {checking.BUDGETS[k]: v for k, v in limits.items() if v is not None}
     target = (baseline or "archcalc-baseline.json") if update_baseline else None
-    report = checking.run(paths, budgets, baseline, target)
+    report = checking.run(paths, budgets, baseline, target, input_shape)
     click.echo(render(report, fmt, strict, color=fmt == "human"))  # click drops colours off a terminal
     ctx.exit(report.exit_code(strict))
 
@@ -420,7 +435,7 @@ def _format_from(output, fmt, choices, default):
 
 @main.command()
 @click.argument("model")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_shape_option()
 @_set_option
 @click.option("--format", "fmt", type=click.Choice(("dot", "mermaid", "svg", "png")),
               help="Output language (default: from -o's extension, else dot). svg and png need Graphviz.")
@@ -433,7 +448,7 @@ def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
     from .pipeline import analyse
     from .render import diagram as drawing
 
-    result = analyse(model, _parse_inputs(input_shape), (1,), "fp32", _parse_sets(sets))
+    result = analyse(model, [input_shape] if input_shape else None, (1,), "fp32", _parse_sets(sets))
     picture = drawing.build(result.spec, result.analysis, depth, all_layers)
     fmt = _format_from(output, fmt, ("dot", "mermaid", "svg", "png"), "dot")
     if fmt == "mermaid":
@@ -477,7 +492,7 @@ def _parse_sweep(text):
 @click.option("--per-layer", is_flag=True, help="Bars of parameters, MACs and memory for each layer of one MODEL.")
 @click.option("--sweep", metavar="START:STOP[:STEP]",
               help="MACs and memory of one MODEL over input sizes, e.g. 3x128x128:3x640x640 (STEP 32 pixels).")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape for --per-layer (default: the spec's).")
+@_shape_option("Input shape for --per-layer (default: the spec's).")
 @_batch_option
 @_dtype_option
 @_set_option
@@ -502,7 +517,8 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
             native = result.spec.input_shape()
             figure = charts.sweep_chart(result.spec, result.analysis, result.totals, native)
         else:
-            result = analyse(models[0], _parse_inputs(input_shape), batches, dtype.lower(), _parse_sets(sets))
+            result = analyse(models[0], [input_shape] if input_shape else None, batches, dtype.lower(),
+                             _parse_sets(sets))
             figure = charts.per_layer_chart(result.spec, result.analysis)
         charts.save(figure, output)
         return
@@ -527,7 +543,7 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
 @click.argument("model")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the page to FILE (default: standard output).")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_shape_option()
 @_batch_option
 @_dtype_option
 @_set_option
@@ -543,7 +559,8 @@ def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_
     from .render import diagram as drawing
     from .render import report as page
 
-    result = analyse(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype.lower(), _parse_sets(sets))
+    result = analyse(model, [input_shape] if input_shape else None, _parse_batches(batch)[:1], dtype.lower(),
+                     _parse_sets(sets))
     spec, analysis = result.spec, result.analysis
     diagram_svg, diagram_missing = None, "Diagram left out (--no-diagram)."
     if not no_diagram:
@@ -567,7 +584,7 @@ def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_
 @main.command(name="import")
 @click.argument("path", metavar="MODEL.onnx", required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the spec here (default: stdout).")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Fix the input's dimensions (needed where they are dynamic).")
+@_shape_option("Fix the input's dimensions (needed where they are dynamic, and with --torch).")
 @click.option("--allow-unsupported", is_flag=True,
               help="Proceed past ops archcalc cannot count: placeholders of their shape, listed in the spec's notes.")
 @click.option("--torch", "torch_factory", metavar="MODULE:FUNCTION",
@@ -578,14 +595,12 @@ def import_model(path, output, input_shape, allow_unsupported, torch_factory):
     from pathlib import Path
 
     from .onnx_import import export_from_torch, import_onnx
-    from .spec import parse_shape
 
     if bool(path) == bool(torch_factory) or (torch_factory and not input_shape):
         raise ArchcalcError("E504", "name one MODEL.onnx, or --torch MODULE:FUNCTION with --input")
-    shape = parse_shape(input_shape) if input_shape else None
     with tempfile.TemporaryDirectory() as directory:
-        source = export_from_torch(torch_factory, shape, directory) if torch_factory else path
-        imported = import_onnx(source, shape, allow_unsupported)
+        source = export_from_torch(torch_factory, input_shape, directory) if torch_factory else path
+        imported = import_onnx(source, input_shape, allow_unsupported)
     for op_type, node, reason in imported.unsupported:
         click.echo(f"{path or torch_factory}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
     if output:
