@@ -266,8 +266,9 @@ def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
 def list_conventions():
     """The counting tools' conventions archcalc reproduces: what each counts and what it skips."""
     from .render.counting import listing
+    from .render.table import fit_width
 
-    click.echo(listing())
+    click.echo(listing(fit_width()))
 
 
 @main.command(name="list")
@@ -354,8 +355,9 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
 def layers(name):
     """The layer types the spec language knows, with their keys and defaults."""
     from .render.layers import layer_help
+    from .render.table import fit_width
 
-    click.echo(layer_help(name))
+    click.echo(layer_help(name, fit_width()))
 
 
 @main.command()
@@ -651,8 +653,7 @@ def memory(model, inputs, batch, sets, optimizer, precision, device, memory_size
         records = [report.record(spec, analysis, training, i, fit) for i in range(count)]
         click.echo(formats.to_json(records[0] if count == 1 else records))
         return
-    from .render.table import Formatter, make_console
+    from .render.table import Formatter, fit_width, show
 
-    console = make_console()
     for index in range(count):
-        console.print(report.report(spec, analysis, training, Formatter(exact, binary), index, fit))
+        show(report.report(spec, analysis, training, Formatter(exact, binary), index, fit, fit_width()))
