@@ -337,6 +337,8 @@ class Report:
         terminal = width or console.width
         for part in self.parts:
             console.width = max(terminal, getattr(part, "needed_width", 0))
+            if isinstance(part, str):   # wrapped here, as in a pipe: continuation lines keep the indent
+                part = Styled(wrap_lines(part, terminal), getattr(part, "style", None))
             console.print(to_text(part) if isinstance(part, str) else part.to_rich())
         console.width = terminal
 
