@@ -79,13 +79,17 @@ def conventions_csv_rows(model: str, results: list[counting.Result]) -> list[lis
 CSV_HEADER = ["model", "convention", "ops", "params", "difference_to_macs", "terms"]
 
 
-def listing() -> str:
-    """archcalc conventions: one line each — what it counts, what it skips."""
+def listing(columns: int | None = None) -> str:
+    """archcalc conventions: one line each — what it counts, what it skips — wrapped at ``columns``
+    (None: one line each)."""
+    from .layout import wrap_line
+
     width = max(len(name) for name in counting.CONVENTIONS)
+    hanging = " " * (width + 10)
     lines = []
     for name, convention in counting.CONVENTIONS.items():
-        lines.append(f"{name:<{width}}  counts: {convention.counts}")
-        lines.append(f"{'':<{width}}  skips:  {convention.skips}")
+        lines += wrap_line(f"{name:<{width}}  counts: {convention.counts}", columns, hanging)
+        lines += wrap_line(f"{'':<{width}}  skips:  {convention.skips}", columns, hanging)
     return "\n".join(lines)
 
 
