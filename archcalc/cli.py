@@ -347,6 +347,8 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     with report.LayerProgress(models=len(names) if all_models else None) as progress:
         for name in names:
             spec = resolve(name, _parse_sets(sets), input_shape)
+            if input_shape:
+                spec.check_input(input_shape)
             graph = spec.graph()
             shape = input_shape or spec.input_shape()
             with progress.track(spec.name) as on_layer:
