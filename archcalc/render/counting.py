@@ -93,9 +93,30 @@ def listing(columns: int | None = None) -> str:
     return "\n".join(lines)
 
 
+#: Blocks named in the note on blocks that run in stretches; the rest are counted.
+STRETCHED_NAMED = 3
+
+
+def stretches_note(blocks) -> str | None:
+    """A sentence for blocks whose layers run in several stretches (other blocks' layers in between),
+    each shown as one row: None when every block runs in one piece."""
+    stretched = [b for b in blocks if b.stretches > 1]
+    if not stretched:
+        return None
+    names = ", ".join(b.name for b in stretched[:STRETCHED_NAMED])
+    if len(stretched) > STRETCHED_NAMED:
+        names += f" and {len(stretched) - STRETCHED_NAMED} more"
+    if len(stretched) == 1:
+        return (f"{names} runs in {stretched[0].stretches} stretches, other blocks' layers in between: its row "
+                f"sums all of its layers, stands where it starts and shows its last layer's output.")
+    return (f"{names} run in stretches, other blocks' layers in between: each row sums all of its block's layers, "
+            f"stands where the block starts and shows the block's last layer's output.")
+
+
 def blocks_table(title: str, blocks, fmt, index: int = 0) -> Table:
     """summary --depth N: one row per block with its subtotals."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
+                  caption=stretches_note(blocks), caption_justify="left")
     for column, justify in (("Block", "left"), ("Layers", "right"), ("Output", "left"), ("Params", "right"),
                             ("MACs", "right"), ("Activations", "right")):
         table.add_column(column, justify=justify, no_wrap=True)
@@ -112,7 +133,8 @@ def blocks_markdown(blocks, index: int = 0) -> str:
         shape = "×".join(str(int(d[index])) for d in b.output_shape)
         out.append(f"| {b.name} | {b.layers} | {shape} | {int(b.params[index]):,} | {int(b.macs[index]):,} | "
                    f"{int(b.activations[index]):,} |")
-    return "\n".join(out)
+    note = stretches_note(blocks)
+    return "\n".join(out + ([f"\n{note}"] if note else []))
 
 
 def blocks_records(blocks, index: int = 0) -> list[dict]:
