@@ -219,11 +219,12 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, co
         for warning in result.graph.warnings:
             click.echo(str(warning), err=True)
         formatter = Formatter(exact, binary)
+        extra = counted.extra_totals(result.analysis, tools)
         if depth:
             counted.print_rich(counted.depth_report(result.spec, result.analysis, result.totals, formatter, depth))
+            counted.print_rich(extra)
         else:
-            show(summary_table(result, formatter, fit_width(), all_layers, weights_only))
-        counted.print_rich(counted.extra_totals(result.analysis, tools))
+            show(summary_table(result, formatter, fit_width(), all_layers, weights_only, extra))
 
 
 def counting_results(names, result, index=0):

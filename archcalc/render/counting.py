@@ -220,14 +220,12 @@ def depth_report(spec, analysis, totals, fmt, depth: int):
 
 
 def extra_totals(analysis, results_per_config: list):
-    """Below the summary: totals by operator kind, and the chosen convention's figure with its terms."""
-    from rich.table import Table as Grid
-
+    """Below the summary: totals by operator kind, and the chosen convention's figure with its terms
+    (a :class:`~archcalc.render.layout.Grid`, lined up with the totals by ``summary_table``)."""
     from ..blocks import by_operator
+    from .layout import Grid
 
-    grid = Grid.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+    grid = Grid()
     for index, results in enumerate(results_per_config):
         grid.add_row("By operator", by_operator_text(by_operator(analysis, index)))
         for result in results:

@@ -275,35 +275,43 @@ class FittedTable:
 
 class Grid:
     """Label–value rows under a table (the totals): labels bold, values wrap at the width, at word
-    boundaries. ``justify="right"`` lines short values (byte counts) up on their last digit."""
+    boundaries. ``justify="right"`` lines short values (byte counts) up on their last digit.
+    ``min_label_width`` lines the values up with another grid's (see :func:`align_labels`)."""
 
     def __init__(self, rows: list[tuple[str, str]] | None = None, justify: str = "left", label_style="bold"):
         self.rows = rows or []
         self.justify, self.label_style = justify, label_style
+        self.min_label_width = 0
 
     def add_row(self, label: str, value: str) -> None:
         self.rows.append((label, value))
 
     @property
+    def label_width(self) -> int:
+        return max([cell_len(label) for label, _ in self.rows] + [self.min_label_width])
+
+    @property
     def needed_width(self) -> int:
         """Never narrower than a label beside its value's longest word (a right-justified value
         whole): neither is cut."""
-        label_width = max((cell_len(label) for label, _ in self.rows), default=0)
         values = [value if self.justify == "right" else word for _, value in self.rows for word in value.split()]
-        return label_width + 2 + max((cell_len(value) for value in values), default=0)
+        return self.label_width + 2 + max((cell_len(value) for value in values), default=0)
 
     def to_rich(self):
         from rich.table import Table
 
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(style=self.label_style, no_wrap=True)
+        grid.add_column(style=self.label_style, no_wrap=True, min_width=self.label_width)
         grid.add_column(justify=self.justify)
         for label, value in self.rows:
             grid.add_row(label, value)
         return grid
 
+    def __rich__(self):
+        return self.to_rich()
+
     def lines(self, width: int | None) -> list[str]:
-        label_width = max((cell_len(label) for label, _ in self.rows), default=0)
+        label_width = self.label_width
         value_width = max((cell_len(value) for _, value in self.rows), default=0)
         room = None if width is None else max(width, self.needed_width) - label_width - 2
         lines = []
@@ -314,6 +322,15 @@ class Grid:
                     text = text.rjust(min(value_width, room or value_width))
                 lines.append(((label if position == 0 else "").ljust(label_width) + "  " + text).rstrip())
         return lines
+
+
+def align_labels(grids) -> None:
+    """Give ``grids`` (printed one after another) one label column, so their values start in the
+    same column: the totals, then the operator kinds and a counting convention's lines."""
+    grids = [grid for grid in grids if isinstance(grid, Grid)]
+    widest = max((grid.label_width for grid in grids), default=0)
+    for grid in grids:
+        grid.min_label_width = widest
 
 
 class Report:

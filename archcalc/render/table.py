@@ -14,7 +14,7 @@ from ..units import exact as exact_int
 from ..units import human
 from . import data
 from .columns import COLUMNS_BY_KEY, PER_CONFIG_KEYS, TABLE_KEYS, Formatter, shape_text
-from .layout import FitColumn, FittedTable, Grid, Report, Styled, dropped_note, terminal_width
+from .layout import FitColumn, FittedTable, Grid, Report, Styled, align_labels, dropped_note, terminal_width
 
 #: Wide enough that a pipe never wraps or cuts a line.
 PIPE_WIDTH = 100_000
@@ -60,10 +60,11 @@ def _hidden(row) -> bool:
 
 
 def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: bool = False,
-                  weights_only: bool = False) -> Report:
+                  weights_only: bool = False, extra: Grid | None = None) -> Report:
     """The per-layer table for a :class:`~archcalc.pipeline.ModelAnalysis`, fitted to ``width``
     columns (None: everything). ``weights_only`` shows weights without biases in place of
-    parameters, as the lecture tables count them."""
+    parameters, as the lecture tables count them. ``extra`` (more totals: operator kinds, a
+    counting convention) follows the totals, its values lined up with theirs."""
     analysis, totals = result.analysis, result.totals
     configs = analysis.configs
     multi = len(configs) > 1
@@ -100,6 +101,8 @@ def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: 
                           f"{'are' if hidden > 1 else 'is'} hidden (--all-layers).", "dim"))
     for index in range(len(configs)):
         parts += _totals_block(result, fmt, index, multi)
+    parts.append(extra)
+    align_labels(parts)
     return Report(parts)
 
 
