@@ -269,6 +269,8 @@ PTFLOPS_PYTORCH = Convention(
         ("conv", "module"): _part("conv MACs", "image", macs=1) + _part("conv bias", "image", bias_adds=1),
         ("conv_transpose", "module"): _part("transposed conv MACs", "image", macs=1)
         + _part("transposed conv bias", "image", bias_adds=1),
+        # F.conv*d are not patched: a convolution module of a subclassed type is not counted at all
+        ("conv", "functional"): NOTHING, ("conv_transpose", "functional"): NOTHING,
         ("linear", "module"): _part("fc MACs", "image", macs=1) + _part("fc bias", "image", bias_adds=1),
         # F.linear is not among the functionals it patches (its hook is written but not installed)
         ("linear", "functional"): NOTHING,

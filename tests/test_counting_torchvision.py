@@ -38,7 +38,8 @@ SPEC_ARGS = {"googlenet": {"aux": False}}
 #: input shapes other than the small default
 NATIVE = {"resnet50", "vgg16_bn", "mobilenet_v2", "googlenet", "densenet121", "shufflenet_v2_x1_0"}
 SMALL = {3: (3, 64, 64), 4: (3, 8, 64, 64)}   # by the rank of the native input
-INPUT = {"inception_v3": (3, 160, 160)}   # AuxLogits' 5×5 pool needs Mixed_6e to be at least 5×5
+INPUT = {"inception_v3": (3, 299, 299),   # AuxLogits (5×5 pool, stride 3, then a 5×5 conv) needs Mixed_6e at 17×17
+         "s3d": (3, 16, 224, 224)}    # its final 2×7×7 average pool needs the native size
 
 
 def _cases():
