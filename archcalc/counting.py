@@ -15,7 +15,8 @@ the batch size, its patched functionals do not). An op a convention does not lis
 never zero: ops a tool skips are listed with no parts.
 
 Figures were read off the tools' source (versions in :data:`TOOL_VERSIONS`) and are checked
-against the tools themselves by tests/test_counting_oracle.py.
+against the tools themselves by tests/test_counting_torchvision.py (torchvision's own models) and
+tests/test_counting_layers_oracle.py (every layer type, called every way a spec can say).
 """
 
 from __future__ import annotations

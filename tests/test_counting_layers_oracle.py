@@ -20,7 +20,7 @@ from tests.conftest import spec_from_text
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.slow
-from tests.test_counting_oracle import TOOLS, measure  # noqa: E402
+from tests.counting_tools import TOOLS, measure  # noqa: E402
 from tests.torch_networks import build_as_called  # noqa: E402
 
 #: name → (input, the layers after a first 3×3 convolution to 8 channels named "stem")

@@ -23,7 +23,7 @@ from tests.reference_numbers import TORCHVISION
 torch = pytest.importorskip("torch")   # the counting tools and torchvision need it
 pytestmark = pytest.mark.slow           # about 80 models, five tools each
 from tests import torchvision_models  # noqa: E402
-from tests.test_counting_oracle import TOOLS, measure  # noqa: E402
+from tests.counting_tools import TOOLS, measure  # noqa: E402
 
 #: torchvision builder → the shipped spec that follows it (where the names differ)
 SPEC_OF = {"alexnet": "alexnet_torchvision", "googlenet": "googlenet_torchvision",
