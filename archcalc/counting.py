@@ -15,7 +15,8 @@ the batch size, its patched functionals do not). An op a convention does not lis
 never zero: ops a tool skips are listed with no parts.
 
 Figures were read off the tools' source (versions in :data:`TOOL_VERSIONS`) and are checked
-against the tools themselves by tests/test_counting_oracle.py.
+against the tools themselves by tests/test_counting_torchvision.py (torchvision's own models) and
+tests/test_counting_layers_oracle.py (every layer type, called every way a spec can say).
 """
 
 from __future__ import annotations
@@ -269,6 +270,8 @@ PTFLOPS_PYTORCH = Convention(
         ("conv", "module"): _part("conv MACs", "image", macs=1) + _part("conv bias", "image", bias_adds=1),
         ("conv_transpose", "module"): _part("transposed conv MACs", "image", macs=1)
         + _part("transposed conv bias", "image", bias_adds=1),
+        # F.conv*d are not patched: a convolution module of a subclassed type is not counted at all
+        ("conv", "functional"): NOTHING, ("conv_transpose", "functional"): NOTHING,
         ("linear", "module"): _part("fc MACs", "image", macs=1) + _part("fc bias", "image", bias_adds=1),
         # F.linear is not among the functionals it patches (its hook is written but not installed)
         ("linear", "functional"): NOTHING,

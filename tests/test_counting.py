@@ -1,7 +1,7 @@
 """Each counting convention's rules in closed form, on small specs written here.
 
 The figures below are the tools' formulas written out (see archcalc/counting.py for where each was
-read in the tool's source); tests/test_counting_oracle.py runs the tools themselves.
+read in the tool's source); tests/test_counting_torchvision.py and tests/test_counting_layers_oracle.py run the tools themselves.
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def test_the_docs_table_is_what_archcalc_prints():
     marker = "<!-- archcalc compare resnet50 --conventions all --format markdown -->\n"
     table = text.split(marker, 1)[1].split("\n<!-- end -->", 1)[0]
     assert table == run("compare", "resnet50", "--conventions", "all", "--format", "markdown").rstrip("\n")
-    # the figures the tools print for ResNet-50 at 224 (measured; tests/test_counting_oracle.py re-measures)
+    # the figures the tools print for ResNet-50 at 224 (measured; tests/test_counting_torchvision.py re-measures)
     for figure in ("4,089,238,376", "4,111,512,576", "4,089,185,256", "4,132,436,968", "4,133,742,592"):
         assert figure in table
 

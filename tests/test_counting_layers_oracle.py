@@ -20,7 +20,7 @@ from tests.conftest import spec_from_text
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.slow
-from tests.test_counting_oracle import TOOLS, measure  # noqa: E402
+from tests.counting_tools import TOOLS, measure  # noqa: E402
 from tests.torch_networks import build_as_called  # noqa: E402
 
 #: name → (input, the layers after a first 3×3 convolution to 8 channels named "stem")
@@ -30,6 +30,11 @@ CASES = {
        for act in ("relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "hard_sigmoid", "silu", "hard_swish",
                    "mish", "gelu", "prelu", "softmax")
        for call in ("module", "functional")},
+    # subclasses of PyTorch's modules (torchvision's Conv3DSimple, LayerNorm2d)
+    **{f"{layer}_subclass": ("4x10x10", f"  - {layer}: {{{keys}call: subclass}}\n")
+       for layer, keys in (("conv", "out: 6, kernel: 3, "), ("bn", ""), ("relu", ""), ("maxpool", "kernel: 2, "),
+                           ("global_avgpool", ""), ("prelu", ""), ("group_norm", "groups: 2, "))},
+    "fc_subclass": ("4x5x5", "  - flatten\n  - fc: {out: 7, call: subclass}\n"),
     "gelu_tanh": ("4x10x10", "  - gelu: {approximate: tanh}\n"),
     "prelu_channels": ("4x10x10", "  - prelu: {num_parameters: channels}\n"),
     # pooling

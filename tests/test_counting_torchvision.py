@@ -5,8 +5,8 @@ source, tests/torchvision_models.py), runs torchinfo, fvcore, ptflops (both back
 and requires archcalc's figure under each convention for the matching spec to be equal: the operation
 count, the parameter count, and torchinfo's memory lines. The figures depend on the module structure,
 not on the input size, so most models run at a small input (quick, and a different size than the one
-the published counts are checked at); the six models of the documentation's table run at their native
-input, and ResNet-50 also at batch 2 (ptflops' pytorch backend counts its module hooks per image).
+the published counts are checked at); nine run at their native input (ResNet-50, whose figures
+docs/conventions.md tabulates, also at batch 2: ptflops' pytorch backend counts module hooks per image).
 
 Needs torch, torchvision and the tools (see .ci/run); without one of them the tests skip, saying which.
 Slow tier: pytest -m slow tests/test_counting_torchvision.py.
@@ -21,9 +21,9 @@ from archcalc.pipeline import analyse
 from tests.reference_numbers import TORCHVISION
 
 torch = pytest.importorskip("torch")   # the counting tools and torchvision need it
-pytestmark = pytest.mark.slow           # about 80 models, five tools each
+pytestmark = pytest.mark.slow           # 78 models, five tools each
 from tests import torchvision_models  # noqa: E402
-from tests.test_counting_oracle import TOOLS, measure  # noqa: E402
+from tests.counting_tools import TOOLS, measure  # noqa: E402
 
 #: torchvision builder → the shipped spec that follows it (where the names differ)
 SPEC_OF = {"alexnet": "alexnet_torchvision", "googlenet": "googlenet_torchvision",
@@ -36,9 +36,10 @@ BUILD_ARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
 #: spec overrides matching those builds
 SPEC_ARGS = {"googlenet": {"aux": False}}
 #: input shapes other than the small default
-NATIVE = {"resnet50", "vgg16_bn", "mobilenet_v2", "googlenet", "densenet121", "shufflenet_v2_x1_0"}
+NATIVE = {"resnet50", "vgg16_bn", "mobilenet_v2", "googlenet", "densenet121", "shufflenet_v2_x1_0", "convnext_tiny"}
 SMALL = {3: (3, 64, 64), 4: (3, 8, 64, 64)}   # by the rank of the native input
-INPUT = {"inception_v3": (3, 160, 160)}   # AuxLogits' 5×5 pool needs Mixed_6e to be at least 5×5
+INPUT = {"inception_v3": (3, 299, 299),   # AuxLogits (5×5 pool, stride 3, then a 5×5 conv) needs Mixed_6e at 17×17
+         "s3d": (3, 16, 224, 224)}    # its final 2×7×7 average pool needs the native size
 
 
 def _cases():

@@ -421,13 +421,20 @@ class CountingNetwork(GraphNetwork):
         return False     # what a tool counts does not depend on it
 
     def make_module(self, node):
+        module = self.make_module_as_called(node)
+        if self.call(node) == "subclass" and not isinstance(module, LayerNorm2d):
+            # a subclass of the module's own type that changes nothing, as torchvision's Conv3DSimple
+            module.__class__ = type(f"Derived{type(module).__name__}", (type(module),), {})
+        return module
+
+    def make_module_as_called(self, node):
         layer, shapes, call = node.layer, self.shapes[node.index], self.call(node)
         name, dims = layer.type_name, len(shapes[0]) - 1
         if name == "conv" and layer.channels_last_linear:
             return torch.nn.Linear(shapes[0][0], layer.out or shapes[0][0], layer.bias)
         if name == "layer_norm" and call == "subclass":
             return LayerNorm2d(shapes[0][0], eps=layer.eps, elementwise_affine=layer.affine)
-        if call != "module":
+        if call not in ("module", "subclass"):
             return super().make_module(node)
         if name in ACTIVATION_MODULES:
             return ACTIVATION_MODULES[name](layer)
@@ -477,9 +484,9 @@ class CountingNetwork(GraphNetwork):
             return module(x.movedim(1, -1).contiguous()).movedim(-1, 1)
         if name == "layer_norm" and call == "subclass":
             return module(x)
-        if name == "layer_scale" and call == "module":
+        if name == "layer_scale" and call in ("module", "subclass"):
             return module(x)
-        if call == "module" and module is not None and name in (*ACTIVATION_MODULES, "maxpool", "avgpool", "upsample",
+        if call in ("module", "subclass") and module is not None and name in (*ACTIVATION_MODULES, "maxpool", "avgpool", "upsample",
                                                                 "global_avgpool", "adaptive_avgpool", "global_maxpool",
                                                                 "dropout", "flatten", "pixel_shuffle", "pixel_unshuffle"):
             if name == "dropout":
