@@ -389,3 +389,10 @@ layers:
     assert r["ptflops-pytorch"].ops == (conv + up + last) // 2 + 8 * 36 + 4 * 144 == 44352
     # torchinfo: "Conv" in the class name, so (weights + bias) × output positions × batch
     assert r["torchinfo"].ops == conv + 2 * 8 * 36 + 2 * ((8 * 4 * 4 + 4) * 144 + (4 * 6 * 9) * 144) == 116352
+
+
+def test_several_inputs_say_which_size_each_breakdown_is_for():
+    output = run("summary", "resnet18", "--input", "3x224x224,3x160x160", "--batch", "2", "--convention", "fvcore")
+    for_lines = [line for line in output.splitlines() if line.startswith("For ")]
+    assert [line.split(None, 1)[1] for line in for_lines] == ["input 3×224×224, batch 2", "input 3×160×160, batch 2"]
+    assert output.count("By operator") == 2 and output.count("total()") == 2

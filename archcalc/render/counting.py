@@ -227,6 +227,10 @@ def extra_totals(analysis, results_per_config: list):
 
     grid = Grid()
     for index, results in enumerate(results_per_config):
+        if len(results_per_config) > 1:     # one set of lines per input size and batch: say which
+            config = analysis.configs[index]
+            grid.add_row("For", f"input {'×'.join(str(int(d)) for d in config.input_shape)}, "
+                                f"batch {int(config.batch)}")
         grid.add_row("By operator", by_operator_text(by_operator(analysis, index)))
         for result in results:
             for title, text in convention_lines(result):
