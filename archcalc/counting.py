@@ -212,7 +212,9 @@ FVCORE = Convention(
     name="fvcore",
     tool=TOOL_VERSIONS["fvcore"],
     counts="FlopCountAnalysis.total() ('flop' = one MAC): conv and linear MACs without bias, batch norm "
-           "(eval) 2 × elements (1 × without affine), adaptive_avg_pool2d 1 × input elements",
+           "(eval) 2 × elements (1 × without affine), layer/group/instance norm 5 × elements (4 × without "
+           "affine), adaptive_avg_pool2d 1 × input elements, upsample_nearest2d 1 and upsample_bilinear2d 4 × "
+           "output elements",
     skips="bias adds, max/avg pooling, activations, add, mul, mean, softmax (unsupported-op warnings)",
     rules=_free({
         "conv": _part("conv MACs", macs=1),
@@ -262,8 +264,10 @@ _MODULE_NAMES = {"relu": "nn.ReLU", "elu": "nn.ELU", "gelu": "nn.GELU", "max_poo
 PTFLOPS_PYTORCH = Convention(
     name="ptflops-pytorch",
     tool=TOOL_VERSIONS["ptflops"] + ", backend='pytorch' (the default in its code)",
-    counts="module hooks per image: conv/fc MACs + bias, batch norm elements (×2 affine), ReLU-family outputs, "
-           "pool inputs; patched functionals per batch: F.relu/elu/gelu/silu/softmax and F.*pool* inputs",
+    counts="module hooks per image (exact types only): conv/fc MACs + bias, norm elements (×2 when affine, "
+           "never for LayerNorm), "
+           "ReLU-family outputs, pool inputs, Upsample outputs; patched functionals per batch: "
+           "F.relu/elu/gelu/silu/prelu/softmax and F.*pool* inputs, F.interpolate outputs",
     skips="sigmoid, tanh, hardswish, hardsigmoid, leaky_relu, the + and * operators, x.mean(); nn.ReLU and pool "
           "modules count twice (hook + the functional they call)",
     rules=_free({
