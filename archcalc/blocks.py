@@ -17,7 +17,11 @@ _SEPARATOR = re.compile(r"[/.]")
 
 @dataclass
 class Block:
-    """Layers sharing a name prefix: their subtotals (arrays, one entry per configuration)."""
+    """Layers sharing a name prefix: their subtotals (arrays, one entry per configuration).
+
+    ``stretches`` counts the runs of consecutive rows the block's layers come in: more than one
+    when another block's layers run in between (a FractalNet column met by a join, a segmentation
+    backbone's output taken after the auxiliary head)."""
 
     name: str
     layers: int
@@ -25,6 +29,7 @@ class Block:
     macs: np.ndarray
     activations: np.ndarray
     output_shape: tuple
+    stretches: int = 1
 
 
 def block_name(name: str, depth: int) -> str:
@@ -37,25 +42,37 @@ def block_name(name: str, depth: int) -> str:
 
 
 def collapse(analysis, depth: int) -> list[Block]:
-    """Consecutive rows with the same block name at ``depth`` become one :class:`Block`.
+    """The rows with the same block name at ``depth`` become one :class:`Block`, placed where the
+    block's first layer runs; layers of a block that come back after other blocks' rows are added to
+    it (``stretches`` says how often), so each block is one row with all of its subtotals.
 
     The input row stays a row of its own. A block's output shape is its last layer's.
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
     blocks: list[Block] = []
+    by_name: dict[str, Block] = {}
+    previous = None          # the block of the row before
     for row in analysis.rows:
-        name = row.node.name if row.layer is None else block_name(row.node.name, depth)
-        if blocks and blocks[-1].name == name and row.layer is not None:
-            block = blocks[-1]
-            block.layers += 1
-            block.params = block.params + row.params.trainable
-            block.macs = block.macs + row.macs
-            block.activations = block.activations + row.activations
-            block.output_shape = row.output_shape
-        else:
-            blocks.append(Block(name, 0 if row.layer is None else 1, row.params.trainable, row.macs,
-                                row.activations, row.output_shape))
+        if row.layer is None:
+            previous = Block(row.node.name, 0, row.params.trainable, row.macs, row.activations, row.output_shape)
+            blocks.append(previous)
+            continue
+        name = block_name(row.node.name, depth)
+        block = by_name.get(name)
+        if block is None:
+            block = by_name[name] = Block(name, 1, row.params.trainable, row.macs, row.activations, row.output_shape)
+            blocks.append(block)
+            previous = block
+            continue
+        if block is not previous:
+            block.stretches += 1
+        previous = block
+        block.layers += 1
+        block.params = block.params + row.params.trainable
+        block.macs = block.macs + row.macs
+        block.activations = block.activations + row.activations
+        block.output_shape = row.output_shape
     return blocks
 
 

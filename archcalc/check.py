@@ -612,12 +612,18 @@ def collect_files(paths) -> tuple[list[str], list[Problem]]:
 
 
 def run(paths, budgets: dict[str, int] | None = None, baseline: str | None = None,
-        update_baseline: str | None = None) -> Report:
+        update_baseline: str | None = None, onnx_input: tuple | None = None) -> Report:
     """Check every spec under ``paths``. ``baseline``: compare with that file;
-    ``update_baseline``: (re)write that file with the numbers of every model that analysed."""
+    ``update_baseline``: (re)write that file with the numbers of every model that analysed;
+    ``onnx_input``: the per-sample input of the .onnx files (a YAML spec pins its expectations at
+    its own ``input:``, so it keeps it)."""
     report = Report()
     files, report.file_problems = collect_files(paths)
     report.files = files
+    if onnx_input is not None and files and not any(is_onnx_path(file) for file in files):
+        report.file_problems.append(Problem(
+            "E504", f"--input {show_shape(onnx_input)} sets the input of .onnx files, and none is among the "
+                    f"checked paths; a YAML spec is checked at its own input:"))
     recorded = None
     if baseline and not update_baseline:
         try:
@@ -627,7 +633,7 @@ def run(paths, budgets: dict[str, int] | None = None, baseline: str | None = Non
     for file in files:
         try:
             if is_onnx_path(file):
-                specs = [load_onnx_spec(file)]   # positions in its messages are those of 'archcalc import'
+                specs = [load_onnx_spec(file, onnx_input)]   # positions in its messages are those of 'archcalc import'
             else:
                 text = read_text(file)
                 report.sources[file] = text

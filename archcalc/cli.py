@@ -101,7 +101,31 @@ def _quantity(ctx, param, value):
 
 _input_option = click.option("--input", "inputs", metavar="CxHxW[,CxHxW…]",
                              help="Input shape(s); several sizes are evaluated in one walk.")
+
+
+def _one_shape(ctx, param, value):
+    from .spec import parse_shape
+
+    return parse_shape(value) if value else None
+
+
+def _shape_option(help_text: str = "Input shape (default: the spec's)."):
+    """``--input CxHxW`` for commands that take one input size: parsed to a tuple (None if absent)."""
+    return click.option("--input", "input_shape", metavar="CxHxW", callback=_one_shape, help=help_text)
+
+
 _batch_option = click.option("--batch", default="1", show_default=True, metavar="N[,N…]", help="Batch size(s).")
+
+
+def _one_batch(ctx, param, value):
+    batches = _parse_batches(value)
+    if len(batches) > 1:
+        raise click.BadParameter(f"this command takes one batch size, got {value!r}", param_hint="--batch")
+    return batches[0]
+
+
+_one_batch_option = click.option("--batch", default="1", show_default=True, metavar="N", callback=_one_batch,
+                                 help="Batch size.")
 _dtype_option = click.option("--dtype", default="fp32", show_default=True,
                              type=click.Choice(sorted(DTYPE_BYTES), case_sensitive=False),
                              help="Element type for memory.")
@@ -151,7 +175,8 @@ def _echo(text: str) -> None:
 @_batch_option
 @_dtype_option
 @_set_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format; JSON and CSV carry exact integers (docs/json.md).")
 @click.option("--all-layers", is_flag=True, help="Also show in-place activations, dropout and flatten rows.")
 @click.option("--weights", "weights_only", is_flag=True,
               help="Show weights without biases instead of parameters, as the lecture tables count them.")
@@ -194,11 +219,12 @@ def summary(model, inputs, batch, dtype, sets, fmt, all_layers, weights_only, co
         for warning in result.graph.warnings:
             click.echo(str(warning), err=True)
         formatter = Formatter(exact, binary)
+        extra = counted.extra_totals(result.analysis, tools)
         if depth:
             counted.print_rich(counted.depth_report(result.spec, result.analysis, result.totals, formatter, depth))
+            counted.print_rich(extra)
         else:
-            show(summary_table(result, formatter, fit_width(), all_layers, weights_only))
-        counted.print_rich(counted.extra_totals(result.analysis, tools))
+            show(summary_table(result, formatter, fit_width(), all_layers, weights_only, extra))
 
 
 def counting_results(names, result, index=0):
@@ -210,9 +236,10 @@ def counting_results(names, result, index=0):
 
 @main.command()
 @click.argument("models", nargs=-1, required=True)
-@_batch_option
+@_one_batch_option
 @_dtype_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format; JSON and CSV carry exact integers (docs/json.md).")
 @click.option("--conventions", "--convention", "conventions", metavar="all|NAME[,NAME…]",
               help="Add counting tools' figures: a name, several, or 'all' (one row per tool for each model).")
 @_mode_option
@@ -224,7 +251,7 @@ def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
     from .render import counting as counted
     from .render import data, formats
 
-    batches = _parse_batches(batch)[:1]
+    batches = [batch]
     results = [analyse(m, None, batches, dtype.lower(), mode=mode) for m in models]
     names = _convention_names(conventions)
     tools = [counting_results(names, r) for r in results]
@@ -251,16 +278,21 @@ def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
 
 @main.command(name="conventions")
 def list_conventions():
-    """The counting tools' conventions archcalc reproduces: what each counts and what it skips."""
-    from .render.counting import listing
+    """What each counting tool's figure counts and what it skips.
 
-    click.echo(listing())
+    The conventions archcalc reproduces with summary --convention and compare --conventions.
+    """
+    from .render.counting import listing
+    from .render.table import fit_width
+
+    click.echo(listing(fit_width()))
 
 
 @main.command(name="list")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="Output format; JSON has exact integers (docs/json.md).")
 def list_models(fmt):
-    """The shipped specs: name, title, parameters and MACs at their native input."""
+    """The shipped specs, with parameters and MACs at their input."""
     from .pipeline import analyse
     from .render import formats
     from .zoo import catalog
@@ -277,21 +309,22 @@ def list_models(fmt):
 @main.command()
 @click.argument("model", required=False)
 @click.option("--all", "all_models", is_flag=True, help="Verify every shipped spec at its native input.")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
-@click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1, max=MAX_BATCH),
-              help="Batch size.")
+@_shape_option()
+@_one_batch_option
 @_set_option
-@click.option("--seed", default=0, show_default=True, help="Seed of the random input and weights.")
-@click.option("--max-bytes", default="256MiB", show_default=True, callback=_quantity,
+@click.option("--seed", default=0, show_default=True, metavar="N", help="Seed of the random input and weights.")
+@click.option("--max-bytes", default="256MiB", show_default=True, callback=_quantity, metavar="BYTES",
               help="Scratch memory a convolution may hold at once (its window matrix), e.g. 64MiB.")
 @click.option("--max-memory", callback=_quantity, metavar="BYTES",
               help="Refuse a run that would need more memory than this (default: what the system has "
                    "available), e.g. 8GiB.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="Output format; JSON has exact integers (docs/verify.md).")
 @click.pass_context
 def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, max_memory, fmt):
-    """Run MODEL forward in NumPy; check every layer's shape and MACs against the engine.
+    """Run MODEL forward in NumPy and check it against the engine.
 
+    Every layer's output shape, executed MACs and parameters are compared with the engine's.
     Exit code 0 when all layers agree, 1 on any mismatch, 2 for bad input.
     """
     import time
@@ -300,7 +333,6 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     from .render import formats
     from .render import verify as report
     from .render.table import fit_width, make_console, show
-    from .spec import parse_shape
     from .verify import available_memory
     from .verify import verify as run
     from .zoo import catalog, resolve
@@ -315,9 +347,11 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
     results, titles, started = [], [], time.perf_counter()
     with report.LayerProgress(models=len(names) if all_models else None) as progress:
         for name in names:
-            spec = resolve(name, _parse_sets(sets), parse_shape(input_shape) if input_shape else None)
+            spec = resolve(name, _parse_sets(sets), input_shape)
+            if input_shape:
+                spec.check_input(input_shape)
             graph = spec.graph()
-            shape = parse_shape(input_shape) if input_shape else spec.input_shape()
+            shape = input_shape or spec.input_shape()
             with progress.track(spec.name) as on_layer:
                 result = run(graph, Config(shape, batch), seed=seed, max_bytes=max_bytes, on_layer=on_layer,
                              max_memory=memory_limit)
@@ -340,10 +374,14 @@ def verify(ctx, model, all_models, input_shape, batch, sets, seed, max_bytes, ma
 @main.command()
 @click.argument("name", required=False)
 def layers(name):
-    """The layer types the spec language knows, with their keys and defaults."""
-    from .render.layers import layer_help
+    """The spec language's layer types, their keys and defaults.
 
-    click.echo(layer_help(name))
+    With NAME (a type or an alias such as Conv2d), that type's documentation.
+    """
+    from .render.layers import layer_help
+    from .render.table import fit_width
+
+    click.echo(layer_help(name, fit_width()))
 
 
 @main.command()
@@ -352,17 +390,21 @@ def layers(name):
 @click.option("--max-macs", callback=_quantity, metavar="N", help="Budget for multiply-adds (e.g. 4G).")
 @click.option("--max-activation-bytes", callback=_quantity, metavar="BYTES",
               help="Budget for activation memory, all layer outputs in fp32 (e.g. 100MiB).")
+@_shape_option("Input of the .onnx files among PATH (needed where their dimensions are dynamic); a YAML "
+               "spec keeps its own input:.")
 @click.option("--baseline", metavar="FILE", help="Fail when numbers drift from this baseline JSON.")
 @click.option("--update-baseline", is_flag=True,
-              help="Write the current numbers to the baseline (--baseline FILE, default archcalc-baseline.json).")
+              help="Write the current numbers to --baseline FILE (by default to archcalc-baseline.json).")
 @click.option("--strict", is_flag=True, help="Warnings (e.g. W401 unused output) fail the check too.")
 @click.option("--format", "fmt", type=click.Choice(("human", "json", "github", "junit")), default="human",
-              show_default=True)
+              show_default=True, help="How problems are printed: github annotates a pull request's diff.")
 @click.pass_context
-def check(ctx, paths, max_params, max_macs, max_activation_bytes, baseline, update_baseline, strict, fmt):
-    """Validate specs and check their expect: blocks, budgets and baseline (for CI).
+def check(ctx, paths, max_params, max_macs, max_activation_bytes, input_shape, baseline, update_baseline, strict,
+          fmt):
+    """Validate specs for CI: expect: blocks, budgets, a baseline.
 
-    PATH is a spec file or a directory (searched recursively for *.yaml and *.yml).
+    Each model is checked against the numbers pinned in its expect: block, the budgets given here
+    and the baseline. PATH is a spec file or a directory (searched recursively for *.yaml and *.yml).
     Exit code: 0 all good, 1 a check or budget failed, 2 invalid spec or usage.
     """
     from . import check as checking
@@ -376,14 +418,14 @@ def check(ctx, paths, max_params, max_macs, max_activation_bytes, baseline, upda
     limits = {"max_params": max_params, "max_macs": max_macs, "max_activation_bytes": max_activation_bytes}
     budgets = {checking.BUDGETS[k]: v for k, v in limits.items() if v is not None}
     target = (baseline or "archcalc-baseline.json") if update_baseline else None
-    report = checking.run(paths, budgets, baseline, target)
+    report = checking.run(paths, budgets, baseline, target, input_shape)
     click.echo(render(report, fmt, strict, color=fmt == "human"))  # click drops colours off a terminal
     ctx.exit(report.exit_code(strict))
 
 
 @main.command()
 def schema():
-    """JSON Schema of the spec language, for editor completion and checks.
+    """JSON Schema of the spec language, for editors and checks.
 
     Save it with 'archcalc schema > archcalc.schema.json' and name it in a spec's '$schema' key
     (or a '# yaml-language-server: $schema=…' comment).
@@ -420,7 +462,7 @@ def _format_from(output, fmt, choices, default):
 
 @main.command()
 @click.argument("model")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
+@_shape_option()
 @_set_option
 @click.option("--format", "fmt", type=click.Choice(("dot", "mermaid", "svg", "png")),
               help="Output language (default: from -o's extension, else dot). svg and png need Graphviz.")
@@ -429,11 +471,14 @@ def _format_from(output, fmt, choices, default):
               help="Draw blocks nested up to N levels as clusters; collapse deeper blocks into one node each.")
 @click.option("--all-layers", is_flag=True, help="Draw in-place activations and views as nodes of their own.")
 def diagram(model, input_shape, sets, fmt, output, depth, all_layers):
-    """Draw MODEL: layers as nodes, tensor shapes on the edges, blocks as clusters."""
+    """Draw MODEL as a graph: Graphviz dot, Mermaid, SVG or PNG.
+
+    Layers are nodes, tensor shapes label the edges, blocks are clusters.
+    """
     from .pipeline import analyse
     from .render import diagram as drawing
 
-    result = analyse(model, _parse_inputs(input_shape), (1,), "fp32", _parse_sets(sets))
+    result = analyse(model, [input_shape] if input_shape else None, (1,), "fp32", _parse_sets(sets))
     picture = drawing.build(result.spec, result.analysis, depth, all_layers)
     fmt = _format_from(output, fmt, ("dot", "mermaid", "svg", "png"), "dot")
     if fmt == "mermaid":
@@ -477,12 +522,14 @@ def _parse_sweep(text):
 @click.option("--per-layer", is_flag=True, help="Bars of parameters, MACs and memory for each layer of one MODEL.")
 @click.option("--sweep", metavar="START:STOP[:STEP]",
               help="MACs and memory of one MODEL over input sizes, e.g. 3x128x128:3x640x640 (STEP 32 pixels).")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape for --per-layer (default: the spec's).")
-@_batch_option
+@_shape_option("Input shape for --per-layer (default: the spec's).")
+@_one_batch_option
 @_dtype_option
 @_set_option
 def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets):
-    """Charts: accuracy against multiply-adds for MODELS (bubble area = parameters), per-layer bars
+    """Charts of cost and accuracy, as PNG or SVG.
+
+    Accuracy against multiply-adds for MODELS (bubble area = parameters), per-layer bars
     (--per-layer) or cost against input size (--sweep). Needs matplotlib: pip install 'archcalc[plot]'.
     """
     from .pipeline import analyse
@@ -493,7 +540,7 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
     if input_shape and not per_layer:
         raise ArchcalcError("E504", "--input sets the input of --per-layer; the accuracy chart uses each spec's "
                                     "own input and --sweep its range")
-    batches = _parse_batches(batch)[:1]
+    batches = [batch]
     if per_layer or sweep:
         if per_layer and sweep or len(models) != 1 or zoo:
             raise ArchcalcError("E504", "--per-layer and --sweep each take exactly one MODEL")
@@ -502,7 +549,8 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
             native = result.spec.input_shape()
             figure = charts.sweep_chart(result.spec, result.analysis, result.totals, native)
         else:
-            result = analyse(models[0], _parse_inputs(input_shape), batches, dtype.lower(), _parse_sets(sets))
+            result = analyse(models[0], [input_shape] if input_shape else None, batches, dtype.lower(),
+                             _parse_sets(sets))
             figure = charts.per_layer_chart(result.spec, result.analysis)
         charts.save(figure, output)
         return
@@ -527,23 +575,24 @@ def plot(models, output, zoo, per_layer, sweep, input_shape, batch, dtype, sets)
 @click.argument("model")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the page to FILE (default: standard output).")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Input shape (default: the spec's).")
-@_batch_option
+@_shape_option()
+@_one_batch_option
 @_dtype_option
 @_set_option
 @click.option("--depth", type=click.IntRange(min=0), metavar="N", help="Collapse the diagram's blocks below depth N.")
 @click.option("--no-charts", is_flag=True, help="Leave out the per-layer charts (they need matplotlib).")
 @click.option("--no-diagram", is_flag=True, help="Leave out the diagram (it needs Graphviz).")
 def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_diagram):
-    """One self-contained HTML page for MODEL: totals, notes, sortable layer table, diagram and charts.
+    """One self-contained HTML page for MODEL.
 
-    The page works offline: styles, script and pictures are inline and it makes no network request.
+    Totals, notes, a sortable layer table, the diagram and charts. The page works offline: styles, script and pictures are inline and it makes no network request.
     """
     from .pipeline import analyse
     from .render import diagram as drawing
     from .render import report as page
 
-    result = analyse(model, _parse_inputs(input_shape), _parse_batches(batch)[:1], dtype.lower(), _parse_sets(sets))
+    result = analyse(model, [input_shape] if input_shape else None, [batch], dtype.lower(),
+                     _parse_sets(sets))
     spec, analysis = result.spec, result.analysis
     diagram_svg, diagram_missing = None, "Diagram left out (--no-diagram)."
     if not no_diagram:
@@ -567,25 +616,26 @@ def report(model, output, input_shape, batch, dtype, sets, depth, no_charts, no_
 @main.command(name="import")
 @click.argument("path", metavar="MODEL.onnx", required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the spec here (default: stdout).")
-@click.option("--input", "input_shape", metavar="CxHxW", help="Fix the input's dimensions (needed where they are dynamic).")
+@_shape_option("Fix the input's dimensions (needed where they are dynamic, and with --torch).")
 @click.option("--allow-unsupported", is_flag=True,
               help="Proceed past ops archcalc cannot count: placeholders of their shape, listed in the spec's notes.")
 @click.option("--torch", "torch_factory", metavar="MODULE:FUNCTION",
               help="Export the torch.nn.Module this function returns (needs PyTorch and --input) instead of reading a file.")
 def import_model(path, output, input_shape, allow_unsupported, torch_factory):
-    """Turn an ONNX file into a readable spec: layer names from the graph, the DAG through from:."""
+    """Turn an ONNX file into a readable YAML spec.
+
+    Layer names come from the graph, and its branches and joins become from: keys.
+    """
     import tempfile
     from pathlib import Path
 
     from .onnx_import import export_from_torch, import_onnx
-    from .spec import parse_shape
 
     if bool(path) == bool(torch_factory) or (torch_factory and not input_shape):
         raise ArchcalcError("E504", "name one MODEL.onnx, or --torch MODULE:FUNCTION with --input")
-    shape = parse_shape(input_shape) if input_shape else None
     with tempfile.TemporaryDirectory() as directory:
-        source = export_from_torch(torch_factory, shape, directory) if torch_factory else path
-        imported = import_onnx(source, shape, allow_unsupported)
+        source = export_from_torch(torch_factory, input_shape, directory) if torch_factory else path
+        imported = import_onnx(source, input_shape, allow_unsupported)
     for op_type, node, reason in imported.unsupported:
         click.echo(f"{path or torch_factory}: warning: {node}: {op_type} is not counted{f' ({reason})' if reason else ''}", err=True)
     if output:
@@ -609,11 +659,15 @@ def import_model(path, output, input_shape, allow_unsupported, torch_factory):
 @click.option("--device", metavar="NAME", help="Fit the largest batch on a known accelerator (e.g. a100-40gb, t4).")
 @click.option("--memory", "memory_size", callback=_quantity, metavar="BYTES",
               help="Fit the largest batch in this much memory (e.g. 11GiB); nothing is set aside.")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True,
+              help="Output format; JSON has exact integers (docs/json.md).")
 @_units
 def memory(model, inputs, batch, sets, optimizer, precision, device, memory_size, fmt, exact, binary):
-    """Training memory of MODEL: weights, gradients, optimizer state, what autograd keeps, the step's
-    peak — and, with --device or --memory, the largest batch that fits."""
+    """Training memory of MODEL, and the largest batch that fits.
+
+    Weights, gradients, optimizer state, what autograd keeps for backward and the step's peak;
+    with --device or --memory, the largest batch that fits.
+    """
     from .devices import device as find_device
     from .pipeline import analyse
     from .render import formats
@@ -636,8 +690,7 @@ def memory(model, inputs, batch, sets, optimizer, precision, device, memory_size
         records = [report.record(spec, analysis, training, i, fit) for i in range(count)]
         click.echo(formats.to_json(records[0] if count == 1 else records))
         return
-    from .render.table import Formatter, make_console
+    from .render.table import Formatter, fit_width, show
 
-    console = make_console()
     for index in range(count):
-        console.print(report.report(spec, analysis, training, Formatter(exact, binary), index, fit))
+        show(report.report(spec, analysis, training, Formatter(exact, binary), index, fit, fit_width()))

@@ -15,19 +15,24 @@ the batch size, its patched functionals do not). An op a convention does not lis
 never zero: ops a tool skips are listed with no parts.
 
 Figures were read off the tools' source (versions in :data:`TOOL_VERSIONS`) and are checked
-against the tools themselves by tests/test_counting_oracle.py.
+against the tools themselves by tests/test_counting_torchvision.py (torchvision's own models) and
+tests/test_counting_layers_oracle.py (every layer type, called every way a spec can say).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
 from .errors import ArchcalcError
 
 #: How a reference implementation invokes a layer. The default depends on the op (:data:`DEFAULT_CALL`).
-CALLS = ("module", "functional", "method", "operator")
+#: "subclass" is a subclass of PyTorch's module (torchvision's LayerNorm2d is an nn.LayerNorm whose
+#: forward calls F.layer_norm): tools that walk the class hierarchy or count parameters see the module,
+#: tools that match the exact type (ptflops' pytorch backend) see only the functionals its forward calls.
+CALLS = ("module", "functional", "method", "operator", "subclass")
 
 #: Calls that are not modules unless a spec says otherwise: joins are operators or torch functions.
 DEFAULT_CALL = {"add": "operator", "mul": "operator", "mean": "operator", "cat": "functional",
@@ -45,10 +50,27 @@ TOOL_VERSIONS = {
 }
 
 
-#: Shipped specs on which tests/test_counting_oracle.py runs every tool and matches every figure exactly.
-#: Other specs apply the same rules; a layer whose reference call is not recorded in its spec (``call:``)
-#: is the one way a figure can differ from the tool's.
-VERIFIED_ON = ("resnet50", "vgg16_bn", "mobilenet_v2", "googlenet_torchvision", "densenet121", "shufflenet_v2_x1_0")
+#: Shipped specs whose reference network (torchvision's own model) tests/test_counting_torchvision.py runs
+#: every tool on, matching every figure exactly. tests/test_counting_layers_oracle.py checks every rule
+#: layer by layer; other specs apply the same rules, and a layer whose reference code calls it other than
+#: its spec says (``call:``) is the one way their figure can differ from the tool's.
+VERIFIED_ON = (
+    "alexnet_torchvision", "vgg11_torchvision", "vgg11_bn", "vgg13_torchvision", "vgg13_bn",
+    "vgg16_torchvision", "vgg16_bn", "vgg19_torchvision", "vgg19_bn", "googlenet_torchvision",
+    "inception_v3", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "wide_resnet50_2",
+    "wide_resnet101_2", "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "densenet121",
+    "densenet161", "densenet169", "densenet201", "squeezenet1_0", "squeezenet1_1", "mobilenet_v2",
+    "mobilenet_v3_large", "mobilenet_v3_small", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3",
+    "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4",
+    "efficientnet_b5", "efficientnet_b6", "efficientnet_b7", "r3d_18", "mc3_18", "r2plus1d_18", "s3d",
+    "fcn_resnet50", "fcn_resnet101", "deeplabv3_resnet50", "deeplabv3_resnet101",
+    "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large", "convnext_tiny", "convnext_small",
+    "convnext_base", "convnext_large", "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l",
+    "regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf", "regnet_x_3_2gf", "regnet_x_8gf",
+    "regnet_x_16gf", "regnet_x_32gf", "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf",
+    "regnet_y_3_2gf", "regnet_y_8gf", "regnet_y_16gf", "regnet_y_32gf", "regnet_y_128gf",
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +97,10 @@ class Part:
 
     label: str
     terms: dict
-    per: str = "batch"   # "batch": over the whole batch; "image": one image whatever the batch
+    #: "batch": over the whole batch; "image": one image whatever the batch; "image/batch": one image,
+    #: divided by the batch (ptflops' nn.Upsample hook counts the first image of the batch, and ptflops
+    #: divides every module count by the batch size)
+    per: str = "batch"
 
 
 @dataclass(frozen=True)
@@ -100,6 +125,9 @@ class Convention:
     extras: dict = field(default_factory=dict)
     #: Also report torchinfo's input, parameter and total sizes (bytes) beside the extras.
     memory_lines: bool = False
+    #: What a subclass of a PyTorch module looks like to the tool: "module" when it walks the class
+    #: hierarchy (thop) or needs no type at all; "functional" when it hooks exact types only (ptflops).
+    subclass_seen_as: str = "module"
 
 
 def _part(label, per="batch", **terms) -> tuple:
@@ -139,7 +167,7 @@ TORCHVISION = Convention(
         "conv_transpose": _part("transposed conv MACs", "image", macs=1),
         "linear": _part("fc MACs", "image", macs=1),
         **_all(("batch_norm", "layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
-                "adaptive_max_pool", "add", "mul", "mean", *ACTIVATIONS), NOTHING),
+                "adaptive_max_pool", "add", "mul", "mean", "upsample", *ACTIVATIONS), NOTHING),
     }),
     figure="_ops",
     display="GMACs, 3 decimals",
@@ -158,10 +186,12 @@ TORCHINFO = Convention(
         ("conv_transpose", "module"): _part("transposed conv parameters × output positions",
                                             params_at_output_positions=1),
         ("linear", "module"): _part("fc (in·out + out)", params=1),
+        # functional calls are no modules: nothing counted, their parameters not in "Params size"
+        **{(op, "functional"): NOTHING for op in ("conv", "conv_transpose", "linear", "batch_norm")},
         ("batch_norm", "module"): _part("batch norm parameters", params=1),
         **{(op, "module"): _part(f"{op} parameters", params=1) for op in (*SAMPLE_NORMS, "prelu")},
         **_all(("layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool", "adaptive_max_pool",
-                "add", "mul", "mean", *ACTIVATIONS), NOTHING),
+                "add", "mul", "mean", "upsample", *ACTIVATIONS), NOTHING),
     }),
     figure="Total mult-adds",
     extras={
@@ -172,7 +202,7 @@ TORCHINFO = Convention(
             ("linear", "module"): _part("fc outputs ×2", parameterised_output_bytes=2),
             ("batch_norm", "module"): _part("batch norm outputs ×2", parameterised_output_bytes=2),
             **{(op, "module"): _part(f"{op} outputs ×2", parameterised_output_bytes=2)
-               for op in (*SAMPLE_NORMS, "prelu")},
+               for op in (*SAMPLE_NORMS, "prelu", "layer_scale")},
         },
     },
     memory_lines=True,
@@ -182,7 +212,9 @@ FVCORE = Convention(
     name="fvcore",
     tool=TOOL_VERSIONS["fvcore"],
     counts="FlopCountAnalysis.total() ('flop' = one MAC): conv and linear MACs without bias, batch norm "
-           "(eval) 2 × elements (1 × without affine), adaptive_avg_pool2d 1 × input elements",
+           "(eval) 2 × elements (1 × without affine), layer/group/instance norm 5 × elements (4 × without "
+           "affine), adaptive_avg_pool2d 1 × input elements, upsample_nearest2d 1 and upsample_bilinear2d 4 × "
+           "output elements",
     skips="bias adds, max/avg pooling, activations, add, mul, mean, softmax (unsupported-op warnings)",
     rules=_free({
         "conv": _part("conv MACs", macs=1),
@@ -190,8 +222,12 @@ FVCORE = Convention(
         "linear": _part("fc MACs", macs=1),
         "batch_norm": _part("batch norm", input_elements=1, affine_elements=1),
         **{op: _part(op.replace("_", " "), input_elements=4, affine_elements=1) for op in SAMPLE_NORMS},
-        ("adaptive_avg_pool", "module"): _part("adaptive_avg_pool2d inputs", input_elements=1),
-        ("adaptive_avg_pool", "functional"): _part("adaptive_avg_pool2d inputs", input_elements=1),
+        # handles for the 2-D nearest and bilinear kernels only; the other modes are unsupported ops
+        "upsample": _part("upsample_nearest2d outputs", nearest2d_outputs=1)
+        + _part("upsample_bilinear2d outputs ×4", bilinear_outputs=4),
+        # a handle for aten::adaptive_avg_pool2d only: the 1-D and 3-D pools are unsupported ops
+        ("adaptive_avg_pool", "module"): _part("adaptive_avg_pool2d inputs", input_elements_2d=1),
+        ("adaptive_avg_pool", "functional"): _part("adaptive_avg_pool2d inputs", input_elements_2d=1),
         ("adaptive_avg_pool", "method"): NOTHING,   # x.mean(): aten::mean, unsupported
         **_all(("layer_scale", "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_max_pool", "add",
                 "mul", "mean", *ACTIVATIONS), NOTHING),
@@ -209,7 +245,7 @@ PTFLOPS_ATEN = Convention(
         "conv_transpose": _part("transposed conv MACs", macs=1) + _part("transposed conv bias", bias_adds=1),
         "linear": _part("fc MACs", macs=1) + _part("fc bias", bias_adds=1),
         **_all(("batch_norm", "layer_scale", *SAMPLE_NORMS, "local_response_norm", "softmax", "max_pool", "avg_pool", "adaptive_avg_pool",
-                "adaptive_max_pool", "add", "mul", "mean", *ACTIVATIONS), NOTHING),
+                "adaptive_max_pool", "add", "mul", "mean", "upsample", *ACTIVATIONS), NOTHING),
     }),
     figure="MACs",
 )
@@ -228,16 +264,23 @@ _MODULE_NAMES = {"relu": "nn.ReLU", "elu": "nn.ELU", "gelu": "nn.GELU", "max_poo
 PTFLOPS_PYTORCH = Convention(
     name="ptflops-pytorch",
     tool=TOOL_VERSIONS["ptflops"] + ", backend='pytorch' (the default in its code)",
-    counts="module hooks per image: conv/fc MACs + bias, batch norm elements (×2 affine), ReLU-family outputs, "
-           "pool inputs; patched functionals per batch: F.relu/elu/gelu/silu/softmax and F.*pool* inputs",
+    counts="module hooks per image (exact types only): conv/fc MACs + bias, norm elements (×2 when affine, "
+           "never for LayerNorm), "
+           "ReLU-family outputs, pool inputs, Upsample outputs; patched functionals per batch: "
+           "F.relu/elu/gelu/silu/prelu/softmax and F.*pool* inputs, F.interpolate outputs",
     skips="sigmoid, tanh, hardswish, hardsigmoid, leaky_relu, the + and * operators, x.mean(); nn.ReLU and pool "
           "modules count twice (hook + the functional they call)",
     rules=_free({
         ("conv", "module"): _part("conv MACs", "image", macs=1) + _part("conv bias", "image", bias_adds=1),
         ("conv_transpose", "module"): _part("transposed conv MACs", "image", macs=1)
         + _part("transposed conv bias", "image", bias_adds=1),
+        # F.conv*d are not patched: a convolution module of a subclassed type is not counted at all
+        ("conv", "functional"): NOTHING, ("conv_transpose", "functional"): NOTHING,
         ("linear", "module"): _part("fc MACs", "image", macs=1) + _part("fc bias", "image", bias_adds=1),
+        # F.linear is not among the functionals it patches (its hook is written but not installed)
+        ("linear", "functional"): NOTHING,
         ("batch_norm", "module"): _part("batch norm", "image", input_elements=1, affine_elements=1),
+        ("batch_norm", "functional"): NOTHING,
         # nn.LayerNorm has elementwise_affine, not the `affine` the hook looks for: counted once
         ("layer_norm", "module"): _part("layer norm", "image", input_elements=1),
         **{(op, "module"): _part(op.replace("_", " "), "image", input_elements=1, affine_elements=1)
@@ -267,20 +310,30 @@ PTFLOPS_PYTORCH = Convention(
                                      input_elements=3, padded_elements=1),
         ("add", "method"): _part("torch.add", output_elements=1),
         ("mul", "method"): _part("torch.mul", output_elements=1),
+        # nn.Upsample's hook counts its outputs and the F.interpolate it calls is patched: outputs when
+        # given a size, input elements × scale^d when given a scale factor
+        ("upsample", "module"): _part("nn.Upsample hook (first image's outputs ÷ batch)", "image/batch",
+                                      output_elements=1)
+        + _part("F.interpolate inside nn.Upsample", interpolate_elements=1),
+        ("upsample", "functional"): _part("F.interpolate", interpolate_elements=1),
     }),
     figure="MACs",
+    subclass_seen_as="functional",
 )
 
 THOP = Convention(
     name="thop",
     tool=TOOL_VERSIONS["thop"],
     counts="conv and linear MACs without bias; batch norm 2 × elements, doubled when affine; AvgPool modules "
-           "one add per averaged input + one divide per output; AdaptiveAvgPool modules likewise",
-    skips="bias adds, ReLU-family, MaxPool, Dropout, joins, every functional call and method (x.mean)",
+           "one add per averaged input + one divide per output; AdaptiveAvgPool modules likewise; Upsample "
+           "modules by mode per output",
+    skips="bias adds, ReLU-family, MaxPool, Dropout, joins, functional calls but F.linear, methods (x.mean)",
     rules=_free({
         ("conv", "module"): _part("conv MACs", macs=1),
         ("conv_transpose", "module"): _part("transposed conv MACs", macs=1),
         ("linear", "module"): _part("fc MACs", macs=1),
+        # the one functional thop counts: matrix products outside modules it has a rule for
+        ("linear", "functional"): _part("F.linear MACs", macs=1),
         ("batch_norm", "module"): _part("batch norm", input_elements=2, affine_elements=2),
         **{(op, "module"): _part(op.replace("_", " "), input_elements=2, affine_elements=2) for op in SAMPLE_NORMS},
         ("prelu", "module"): _part("PReLU inputs", input_elements=1),
@@ -296,6 +349,12 @@ THOP = Convention(
         **{(op, "functional"): NOTHING for op in ("avg_pool", "adaptive_avg_pool", "softmax", "batch_norm", "prelu",
                                                   *SAMPLE_NORMS)},
         ("adaptive_avg_pool", "method"): NOTHING,
+        # count_upsample: operations per output by mode (nearest 0, linear 5, bilinear 11, bicubic 259,
+        # trilinear 31); F.interpolate is not seen
+        ("upsample", "module"): _part("nn.Upsample (linear 5, bilinear 11, bicubic 259, trilinear 31 per output)",
+                                      linear_outputs=5, bilinear_outputs=11, bicubic_outputs=259,
+                                      trilinear_outputs=31),
+        ("upsample", "functional"): NOTHING,
     }),
     figure="MACs",
 )
@@ -335,7 +394,7 @@ class Result:
     """A convention applied to one configuration: the figure, its parts, params, extras."""
 
     convention: Convention
-    ops: int | None
+    ops: int | float | None
     params: int
     parts: dict            # label → int, in order of first appearance
     extras: dict           # name → int (torchinfo's memory lines, in bytes)
@@ -359,6 +418,8 @@ def row_terms(row, element_bytes: int) -> tuple[Counted, dict]:
     facts = row.layer.counted(row.input_shapes, row.output_shape)
     output_bytes = elements(row.output_shape) * element_bytes
     terms = {"input_elements": sum(elements(s) for s in row.input_shapes),
+             # the same, for ops some tools count in two spatial dimensions only
+             "input_elements_2d": sum(elements(s) for s in row.input_shapes) * (len(row.input_shapes[0]) == 3),
              "output_elements": elements(row.output_shape),
              "params": row.params.trainable,
              "output_bytes": output_bytes,
@@ -370,6 +431,11 @@ def row_terms(row, element_bytes: int) -> tuple[Counted, dict]:
 
 def call_of(node, op: str) -> str:
     return node.call or DEFAULT_CALL.get(op, "module")
+
+
+def seen_call(convention: Convention, call: str) -> str:
+    """How the tool sees a layer called as ``call`` (a module subclass is a module or its functionals)."""
+    return convention.subclass_seen_as if call == "subclass" else call
 
 
 def rule_for(convention_rules: dict, op: str, call: str, convention: Convention, node):
@@ -386,14 +452,24 @@ def part_value(part: Part, terms: dict, index: int, batch: int) -> int:
     for term, coefficient in part.terms.items():
         values = np.asarray(terms[term]).reshape(-1)
         total += coefficient * int(values[index % values.size])
+    if part.per == "image/batch":
+        return Fraction(total, batch)
     return total if part.per == "image" else total * batch
+
+
+def _whole(value):
+    """An int, or a float where a tool's division by the batch leaves a fraction (as the tool prints it)."""
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else float(value)
+    return value
 
 
 def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Result:
     """The convention's figure for configuration ``index`` of ``analysis``, with its parts.
 
     Layers that do not run (train-only branches in eval mode) are left out of the operations and of
-    torchinfo's "Params size", which only sees modules that ran.
+    torchinfo's "Params size", which only sees the parameters of leaf modules that ran (not those a
+    functional call or an operator uses, which belong to the module that makes the call).
     """
     batch = int(analysis.configs[index].batch)
     parts: dict = {}
@@ -403,11 +479,12 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Res
     for position, row in enumerate(analysis.rows[1:], start=1):
         if row.node.train_only and analysis.mode == "eval":
             continue
-        ran_params += int(row.params.trainable[index])
         if not convention.has_ops:
             continue
         facts, terms = row_terms(row, analysis.element_bytes)
-        call = call_of(row.node, facts.op)
+        call = seen_call(convention, call_of(row.node, facts.op))
+        if call == "module":
+            ran_params += int(row.params.trainable[index])
         for part in rule_for(convention.rules, facts.op, call, convention, row.node):
             value = part_value(part, terms, index, batch)
             parts[part.label] = parts.get(part.label, 0) + value
@@ -424,6 +501,8 @@ def apply(convention: Convention, analysis, totals: dict, index: int = 0) -> Res
         extras["params_size"] = ran_params * analysis.element_bytes   # "Params size": modules that ran
         extras["estimated_total_size"] = (extras["input_size"] + extras["forward_backward_pass_size"]
                                           + extras["params_size"])
+    parts = {label: _whole(value) for label, value in parts.items()}
+    per_row = [_whole(value) for value in per_row]
     ops = sum(parts.values()) if convention.has_ops else None
     return Result(convention, ops, params, parts, extras, int(totals["macs"][index]), per_row, analysis.graph.name)
 

@@ -132,6 +132,8 @@ def analyse(model, inputs=None, batches=(1,), dtype: str = "fp32", overrides: di
 
 
 def analyse_spec(spec: ModelSpec, inputs=None, batches=(1,), dtype: str = "fp32", mode: str = "eval") -> ModelAnalysis:
+    for shape in inputs or ():
+        spec.check_input(shape)
     graph = spec.graph()
     shapes = inputs or [spec.input_shape()]
     configs = [Config(tuple(shape), batch) for shape in shapes for batch in batches]

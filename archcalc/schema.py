@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 
+from .counting import CALLS
 from . import check, spec
 from .layers import ALIASES, REGISTRY
 from .spec import ENTRY_KEYS
@@ -31,9 +32,10 @@ _ENTRY_KEY_SCHEMAS = {
     "if": {"description": "include this entry only when the value (usually an expression) is true"},
     "output": {"anyOf": [{"type": "boolean"}, EXPRESSION],
                "description": "true: this layer is one of the network's outputs (kept to the end, never unused)"},
-    "call": {"anyOf": [{"enum": ["module", "functional", "method", "operator"]}, EXPRESSION],
+    "call": {"anyOf": [{"enum": list(CALLS)}, EXPRESSION],
              "description": "how the reference PyTorch code calls this layer (nn.Module, torch.nn.functional, "
-                            "a tensor method, an operator): what module-hooking counting tools see"},
+                            "a tensor method, an operator, a subclass of the nn.Module): what module-hooking "
+                            "counting tools see"},
     "train_only": {"anyOf": [{"type": "boolean"}, EXPRESSION],
                    "description": "a branch that runs only while training (auxiliary head): parameters always "
                                   "count, operations and memory only with --mode train"},

@@ -141,6 +141,15 @@ def parse_shape(text, location: Location | None = None) -> tuple[int, ...]:
     return shape
 
 
+#: An input shape's layout by its rank: a flat vector of features, then 1, 2 or 3 spatial axes.
+INPUT_LAYOUTS = {1: "F", 2: "C×L", 3: "C×H×W", 4: "C×D×H×W"}
+RUN_AS = {1: "a network on a flat vector", 2: "a 1-D network", 3: "a 2-D network", 4: "a 3-D network"}
+
+
+def _shape_text(shape) -> str:
+    return "x".join(str(int(d)) for d in shape)
+
+
 @dataclass
 class ModelSpec:
     """One network of a spec file (a file with ``variants`` holds several)."""
@@ -210,6 +219,23 @@ class ModelSpec:
         value = _substitute(where["input"], variables if variables is not None else self.variables(),
                             where.value_location("input"), None)
         return parse_shape(value, where.value_location("input"))
+
+    def check_input(self, shape) -> None:
+        """Refuse an input (``--input``) whose rank differs from the spec's own ``input:``.
+
+        The layer rules are rank-generic, so VGG-16 given 3x224 would run, as a 1-D network:
+        a number for a network nobody meant. The error names both shapes, e.g.
+        ``vgg16 takes C×H×W input (3x224x224); got C×L (--input 3x224), which would run it as a 1-D
+        network; give e.g. --input 3x224x224``.
+        """
+        own = self.input_shape()
+        if len(shape) == len(own):
+            return
+        where = self.variant if self.variant is not None and "input" in self.variant else self.document
+        raise _error("E504", f"{self.name} takes {INPUT_LAYOUTS[len(own)]} input ({_shape_text(own)}); got "
+                             f"{INPUT_LAYOUTS[len(shape)]} (--input {_shape_text(shape)}), which would run it as "
+                             f"{RUN_AS[len(shape)]}; give e.g. --input {_shape_text(own)}",
+                     where.value_location("input"))
 
     def graph(self) -> Graph:
         """Compile the layers into a graph (raises ArchcalcError with locations)."""

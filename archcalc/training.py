@@ -202,7 +202,10 @@ class _Walk:
                 first_saved = first_saved + held.bytes(self.analysis.batch)
             if node.index not in held.savers:
                 held.savers.append(node.index)
-            keeps.append(item.describe() if held.producer == node.index or item.source != "own" else item.what)
+            if item.source in ("weights", "input") and held.producer == node.index:
+                keeps.append(held.what)     # a half copy autocast made for this layer, not the tensor itself
+            else:
+                keeps.append(item.describe() if held.producer == node.index or item.source != "own" else item.what)
         self.per_layer.append(LayerMemory(node.name, node.type_name, keeps, first_saved, in_place))
 
     def resolve(self, item, node, inputs) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from archcalc.cli import main
@@ -78,3 +79,40 @@ def test_device_names_ignore_case_and_separators():
 def test_summary_notes_the_training_memory():
     result = run("summary", "resnet18", "--batch", "4")
     assert "Training at batch 4 (fp32, SGD): autograd keeps" in result.output
+
+
+def test_mixed_precision_keeps_fp32_weights_and_gradients_as_the_labels_say():
+    # torch.autocast leaves the parameters (and so their .grad) in fp32; it casts a half copy per op.
+    fp32 = json.loads(run("memory", "resnet50", "--format", "json").output)
+    for precision in ("amp-fp16", "amp-bf16"):
+        result = run("memory", "resnet50", "--precision", precision)
+        assert result.exit_code == 0, result.output
+        assert "Weights (fp32, with buffers)" in result.output and "Gradients (fp32)" in result.output
+        item = json.loads(run("memory", "resnet50", "--precision", precision, "--format", "json").output)
+        assert item["weights"] == fp32["weights"] == 4 * (25_557_032 + 53_120)
+        assert item["gradients"] == fp32["gradients"] == 4 * 25_557_032
+        # the half copies autocast makes are kept for backward, and said to be copies
+        conv1 = next(layer for layer in item["per_layer"] if layer["name"] == "conv1")
+        assert conv1["keeps"] == ["half copy of the input", "half copy of the parameters"]
+        assert conv1["saved"] == 2 * 3 * 224 * 224 + 2 * 64 * 3 * 7 * 7
+        fc = next(layer for layer in item["per_layer"] if layer["name"] == "fc")
+        assert fc["keeps"] == ["input", "half copy of the parameters"]
+    conv1 = next(layer for layer in fp32["per_layer"] if layer["name"] == "conv1")
+    assert conv1["keeps"] == ["input"]
+
+
+def test_autocast_in_pytorch_leaves_parameters_and_gradients_fp32():
+    """What the labels claim, measured: under torch.autocast the module's parameters and buffers stay
+    fp32, the layers compute in half, and backward leaves fp32 gradients on the parameters."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: the autocast check needs it")
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                              torch.nn.Flatten(), torch.nn.Linear(8 * 6 * 6, 4))
+    for half in (torch.bfloat16, torch.float16):
+        net.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", dtype=half):
+            output = net(torch.randn(2, 3, 8, 8))
+        output.float().sum().backward()
+        assert output.dtype == half
+        assert {p.dtype for p in net.parameters()} == {p.grad.dtype for p in net.parameters()} == {torch.float32}
+        assert {b.dtype for name, b in net.named_buffers() if name.endswith(("running_mean", "running_var"))} == \
+            {torch.float32}

@@ -3,6 +3,7 @@ and no number or name is ever cut. Rendered through the CLI with COLUMNS fixing 
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -128,3 +129,85 @@ def test_plain_text_in_a_pipe_is_what_rich_draws(report, width):
         console.print(table.to_rich())
         drawn = [line.rstrip() for line in console.file.getvalue().splitlines()]
         assert table.lines() == drawn
+
+
+# ---- prose wraps at word boundaries; names fold after a separator ----
+
+NAME_SEPARATORS = "/._-"
+DROPPED_NOTE = "RF, Type, Kernel, Input, Activations, left out to fit 80 columns; COLUMNS=N or a pipe shows them. it."
+
+
+def broken_words(narrow: str, wide: str) -> list[str]:
+    """Tokens of ``narrow`` that are neither whole tokens of ``wide`` nor a piece of a layer name
+    folded after a separator ("inception3a/" + "3x3_reduce"): words broken in the middle."""
+    whole = set(wide.split()) | set(DROPPED_NOTE.split())
+
+    def name_piece(token: str) -> bool:
+        for word in whole:
+            start = word.find(token)
+            while start >= 0:
+                end = start + len(token)
+                if (start == 0 or word[start - 1] in NAME_SEPARATORS) and \
+                        (end == len(word) or token[-1] in NAME_SEPARATORS):
+                    return True
+                start = word.find(token, start + 1)
+        return False
+
+    return [token for line in narrow.splitlines() if "─" not in line for token in line.split()
+            if token not in whole and "²" not in token and not name_piece(token)]
+
+
+def test_broken_words_finds_a_word_cut_in_two():
+    wide = "the peak includes parameter gradients\n inception3a/3x3_reduce 18,528"
+    assert broken_words("the peak includes pa\nrameter gradients", wide) == ["pa", "rameter"]
+    assert broken_words(" inception3a/3x3_reduc\n e", wide) == ["inception3a/3x3_reduc", "e"]
+    assert broken_words(" inception3a/\n   3x3_reduce 18,528\nthe peak includes\nparameter", wide) == []
+
+
+@pytest.mark.parametrize("args", [
+    ("memory", "resnet50", "--batch", "32", "--device", "a100-40gb"),
+    ("memory", "nasnet_a_mobile", "--exact"),
+    ("memory", "unet", "--memory", "11GiB"),
+    ("summary", "googlenet", "--exact"),
+    ("summary", "resnet50", "--input", "3x224x224,3x320x320"),
+    ("layers", "conv"),
+    ("conventions",),
+])
+def test_eighty_columns_break_no_word_and_no_line(args):
+    narrow, wide = run(*args, columns=80), run(*args)
+    assert broken_words(narrow, wide) == []
+    assert [line for line in narrow.splitlines() if len(line) > 80] == []
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("report, columns", [("memory", 30), ("several inputs", 80)])
+def test_on_a_terminal_prose_wraps_at_its_width_even_beside_a_wider_table(report, columns, monkeypatch):
+    """A table that cannot fit is drawn at its natural width; the lines around it still wrap at
+    the terminal's width, between words."""
+    from archcalc.pipeline import analyse
+    from archcalc.render import memory
+    from archcalc.render.layout import FittedTable
+    from archcalc.render.table import Formatter, show, summary_table
+    from archcalc.training import training_memory
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("NO_COLOR", "1")
+    if report == "memory":
+        result = analyse("resnet50", batches=[32])
+        made = memory.report(result.spec, result.analysis, training_memory(result.analysis, "sgd", "fp32"),
+                             Formatter(exact=True), 0, None, columns)
+    else:
+        made = summary_table(analyse("resnet50", [(3, 224, 224), (3, 320, 320)]), Formatter(exact=True), columns)
+    table = next(part for part in made.parts if isinstance(part, FittedTable))
+    assert table.needed_width > columns          # the point: this table is wider than the terminal
+    terminal = _Terminal()
+    show(made, terminal)
+    drawn = [line.rstrip() for line in re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()]
+    too_wide = {line for part in made.parts if getattr(part, "needed_width", 0) > columns
+                for line in (part.lines() if isinstance(part, FittedTable) else part.lines(columns))}
+    assert [line for line in drawn if len(line) > columns and line not in too_wide] == []
+    assert broken_words("\n".join(line for line in drawn if line not in too_wide), made.plain(None)) == []

@@ -368,3 +368,164 @@ def measure_training_peak(network, input_shape, batch, in_use) -> int:
     base = highest[0] = in_use()
     step(x)
     return highest[0] - base
+
+
+# ---- as the counting tools see it: each layer called the way its spec says (``call:``) ----
+
+ACTIVATION_MODULES = {
+    "relu": lambda layer: torch.nn.ReLU(), "relu6": lambda layer: torch.nn.ReLU6(),
+    "leaky_relu": lambda layer: torch.nn.LeakyReLU(layer.slope), "elu": lambda layer: torch.nn.ELU(layer.alpha),
+    "sigmoid": lambda layer: torch.nn.Sigmoid(), "tanh": lambda layer: torch.nn.Tanh(),
+    "hard_sigmoid": lambda layer: torch.nn.Hardsigmoid(), "silu": lambda layer: torch.nn.SiLU(),
+    "hard_swish": lambda layer: torch.nn.Hardswish(), "mish": lambda layer: torch.nn.Mish(),
+    "gelu": lambda layer: torch.nn.GELU(approximate=layer.approximate), "softmax": lambda layer: torch.nn.Softmax(dim=1),
+}
+
+
+class LayerNorm2d(torch.nn.LayerNorm):
+    """torchvision's LayerNorm2d: an nn.LayerNorm subclass normalising the channels of each position."""
+
+    def forward(self, x):
+        x = x.movedim(1, -1)
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps).movedim(-1, 1)
+
+
+class LayerScale(torch.nn.Module):
+    """A learned per-channel scale as a module of its own (timm's LayerScale)."""
+
+    def __init__(self, channels: int, dims: int):
+        super().__init__()
+        self.gamma = torch.nn.Parameter(torch.ones(channels, *[1] * dims))
+
+    def forward(self, x):
+        return x * self.gamma
+
+
+class CountingNetwork(GraphNetwork):
+    """The graph as PyTorch code that calls each layer as its spec says: an ``nn.Module`` (the default),
+    a ``torch.nn.functional`` call, a tensor method, an operator, or a subclass of the module — what
+    hook- and patch-based counting tools observe. Layers whose call makes no difference to a tool run
+    as :class:`GraphNetwork` runs them."""
+
+    def call(self, node) -> str:
+        from archcalc.counting import call_of
+
+        def as_arrays(shape):
+            return tuple(np.array([d], np.int64) for d in shape)
+
+        facts = node.layer.counted([as_arrays(s) for s in self.shapes[node.index]],
+                                   as_arrays(self.output_shapes[node.index]))
+        return call_of(node, facts.op)
+
+    def in_place_allowed(self, node, x) -> bool:
+        return False     # what a tool counts does not depend on it
+
+    def make_module(self, node):
+        module = self.make_module_as_called(node)
+        if self.call(node) == "subclass" and not isinstance(module, LayerNorm2d):
+            # a subclass of the module's own type that changes nothing, as torchvision's Conv3DSimple
+            module.__class__ = type(f"Derived{type(module).__name__}", (type(module),), {})
+        return module
+
+    def make_module_as_called(self, node):
+        layer, shapes, call = node.layer, self.shapes[node.index], self.call(node)
+        name, dims = layer.type_name, len(shapes[0]) - 1
+        if name == "conv" and layer.channels_last_linear:
+            return torch.nn.Linear(shapes[0][0], layer.out or shapes[0][0], layer.bias)
+        if name == "layer_norm" and call == "subclass":
+            return LayerNorm2d(shapes[0][0], eps=layer.eps, elementwise_affine=layer.affine)
+        if call not in ("module", "subclass"):
+            return super().make_module(node)
+        if name in ACTIVATION_MODULES:
+            return ACTIVATION_MODULES[name](layer)
+        if name in ("maxpool", "avgpool"):
+            kernel, stride, dilation = layer.geometry(dims)
+            pads = concrete_padding(layer.padding, shapes[0][1:], kernel, stride, dilation)
+            if any(before != after for before, after in pads):
+                raise NotImplementedError("a pooling module with uneven padding needs an explicit pad first")
+            padding, ceil = tuple(before for before, _ in pads), layer.rounding == "ceil"
+            if name == "maxpool":
+                return getattr(torch.nn, f"MaxPool{dims}d")(kernel, stride, padding, dilation, ceil_mode=ceil)
+            return getattr(torch.nn, f"AvgPool{dims}d")(kernel, stride, padding, ceil_mode=ceil,
+                                                        count_include_pad=layer.count_include_pad)
+        if name in ("global_avgpool", "adaptive_avgpool"):
+            return getattr(torch.nn, f"AdaptiveAvgPool{dims}d")(1 if name == "global_avgpool" else layer.size)
+        if name == "global_maxpool":
+            return getattr(torch.nn, f"AdaptiveMaxPool{dims}d")(1)
+        if name == "upsample":
+            if layer.scale is not None:
+                scale = tuple(float(s) for s in layer.scale) if isinstance(layer.scale, tuple) else float(layer.scale)
+                return torch.nn.Upsample(scale_factor=scale, mode=layer.mode, align_corners=layer.align_corners)
+            return torch.nn.Upsample(size=self.output_shapes[node.index][1:], mode=layer.mode,
+                                     align_corners=layer.align_corners)
+        if name == "lrn":
+            return torch.nn.LocalResponseNorm(layer.size, layer.alpha, layer.beta, layer.k)
+        if name == "dropout":
+            return torch.nn.Dropout(layer.p)
+        if name == "flatten":
+            return torch.nn.Flatten()
+        if name == "pixel_shuffle":
+            return torch.nn.PixelShuffle(layer.factor)
+        if name == "pixel_unshuffle":
+            return torch.nn.PixelUnshuffle(layer.factor)
+        if name == "layer_scale":
+            return LayerScale(shapes[0][0], dims)
+        return super().make_module(node)
+
+    def run(self, node, xs):
+        layer, call = node.layer, self.call(node)
+        name = layer.type_name
+        key = str(node.index)
+        module = self.modules_by_node[key] if key in self.modules_by_node else None
+        x = xs[0]
+        if name == "conv" and layer.channels_last_linear:
+            # contiguous channels-last, as after ConvNeXt's LayerNorm: nn.Linear runs as addmm (its bias seen
+            # by ptflops' aten backend), where a permuted view would run matmul + add
+            return module(x.movedim(1, -1).contiguous()).movedim(-1, 1)
+        if name == "layer_norm" and call == "subclass":
+            return module(x)
+        if name == "layer_scale" and call in ("module", "subclass"):
+            return module(x)
+        if call in ("module", "subclass") and module is not None and name in (*ACTIVATION_MODULES, "maxpool", "avgpool", "upsample",
+                                                                "global_avgpool", "adaptive_avgpool", "global_maxpool",
+                                                                "dropout", "flatten", "pixel_shuffle", "pixel_unshuffle"):
+            if name == "dropout":
+                module.eval()
+            return module(x)
+        if name == "upsample" and call == "functional":
+            if layer.scale is not None:
+                scale = tuple(float(s) for s in layer.scale) if isinstance(layer.scale, tuple) else float(layer.scale)
+                return F.interpolate(x, scale_factor=scale, mode=layer.mode, align_corners=layer.align_corners)
+            return F.interpolate(x, size=self.output_shapes[node.index][1:], mode=layer.mode,
+                                 align_corners=layer.align_corners)
+        if name == "global_avgpool" and call == "method":
+            return x.mean(tuple(range(2, x.dim())), keepdim=True)
+        if name == "fc" and call == "functional":
+            return F.linear(x, module.weight, module.bias)
+        if name == "bn" and call == "functional":
+            return F.batch_norm(x, module.running_mean, module.running_var, module.weight, module.bias, False, 0.0,
+                                module.eps)
+        if name == "layer_norm" and call == "functional":
+            moved = x.movedim(1, -1) if x.dim() > 2 else x
+            y = F.layer_norm(moved, module.normalized_shape, module.weight, module.bias, module.eps)
+            return y.movedim(-1, 1) if x.dim() > 2 else y
+        if name == "group_norm" and call == "functional":
+            return F.group_norm(x, module.num_groups, module.weight, module.bias, module.eps)
+        if name == "instance_norm" and call == "functional":
+            return F.instance_norm(x, weight=module.weight, bias=module.bias, eps=module.eps)
+        if name == "prelu" and call == "functional":
+            return F.prelu(x, module.weight)
+        if name in ("add", "mul") and call == "method":
+            result = xs[0]
+            for other in xs[1:]:
+                result = getattr(torch, name)(result, other)
+            return result
+        if name == "dropout":
+            return x
+        return super().run(node, xs)
+
+
+def build_as_called(spec_or_graph, input_shape=None):
+    """:func:`build`, with every layer called as its spec says (for the counting tools)."""
+    network, shape = build(spec_or_graph, input_shape)
+    return CountingNetwork(network.graph, network.shapes, network.output_shapes), shape

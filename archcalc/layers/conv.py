@@ -41,6 +41,8 @@ class Conv(Layer):
     MACs ∏output·(C_in/groups)·∏kernel. ``groups: depthwise`` gives one group per input
     channel (MobileNet); ``out`` defaults to the input channels. ``conv1d``, ``conv2d`` and
     ``conv3d`` (PyTorch's ``Conv2d``, Keras's ``Conv2D``) also check the input's rank.
+    ``channels_last_linear`` says the reference code runs this 1×1 convolution as ``nn.Linear`` on
+    channels-last features (ConvNeXt's MLP): the same arithmetic, but counting tools see a Linear.
     Example: ``conv: {out: 64, kernel: 3, padding: 1}``.
     """
 
@@ -58,6 +60,8 @@ class Conv(Layer):
         "groups": Key(groups_kind, 1, "channel groups"),
         "bias": Key(boolean, True, "learned bias per output channel"),
         "rounding": Key(ROUNDING, "exact", "what to do when the output size is not an integer"),
+        "channels_last_linear": Key(boolean, False, "a 1×1 convolution the reference code runs as nn.Linear "
+                                                    "on channels-last features (what counting tools see)"),
     }
 
     def group_count(self, channels):
@@ -78,6 +82,10 @@ class Conv(Layer):
         groups, out = self.group_count(channels), self.out_channels(channels)
         check_groups(channels, out, groups)
         kernel, stride, dilation = self.geometry(dims)
+        padded = self.padding not in ("same", "valid") and any(np.atleast_1d(self.padding))
+        if self.channels_last_linear and (set(kernel + stride + dilation) != {1} or padded or np.any(groups != 1)):
+            raise rule_error("E203", "channels_last_linear applies to a 1×1 convolution with stride 1, no padding, "
+                                     "no dilation and one group (an nn.Linear over the channels)")
         return (out, *sliding_output(shape[1:], kernel, stride, dilation, self.padding, self.rounding))
 
     def param_counts(self, inputs):
@@ -144,7 +152,8 @@ class Conv(Layer):
         kind = ("depthwise conv" if np.all((groups == channels) & (channels > 1)) else
                 "grouped conv" if np.all(groups > 1) else
                 "pointwise conv" if all(k == 1 for k in kernel) else "conv")
-        return counted("conv", kind, macs=self.macs(inputs, output), bias_adds=product(*output) if self.bias else 0)
+        op = "linear" if self.channels_last_linear else "conv"
+        return counted(op, kind, macs=self.macs(inputs, output), bias_adds=product(*output) if self.bias else 0)
 
 
 @register

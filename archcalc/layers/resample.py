@@ -139,8 +139,31 @@ class Upsample(Layer):
         return []
 
     def counted(self, inputs, output):
-        """What counting tools see (archcalc.counting): nn.Upsample / F.interpolate (no convention has verified rules for it yet: an error there)."""
-        return counted("upsample", "resample")
+        """What counting tools see (archcalc.counting): nn.Upsample / F.interpolate. Output elements by
+        mode (``bilinear_outputs`` …; ``nearest2d_outputs`` for the 2-D nearest kernel), and
+        ``interpolate_elements``, what ptflops' F.interpolate hook computes: the output elements when
+        given a size, the input elements × scale^d when given a scale factor."""
+        dims = len(output) - 1
+        outputs = elements(output)
+        terms = {f"{mode}_outputs": outputs * (mode == self.mode) for mode in MODES}
+        terms["nearest2d_outputs"] = outputs * (self.mode == "nearest" and dims == 2)
+        terms["interpolate_elements"] = outputs if self.scale is None else self._scaled_input(inputs[0], dims)
+        return counted("upsample", "resample", **terms)
+
+    def _scaled_input(self, shape, dims):
+        """Input elements × scale^d (× the product of per-axis scales), as F.interpolate's hook computes it;
+        an error where that is not a whole number, since the tool's figure would be a fraction."""
+        factors = self.scale if isinstance(self.scale, tuple) else (self.scale,) * dims
+        scale = Fraction(1)
+        for factor in factors:
+            scale *= Fraction(factor).limit_denominator(10**6)
+        if isinstance(self.scale, tuple):
+            scale = Fraction(int(scale))      # the hook truncates a per-axis product: int(np.prod(scale_factor))
+        scaled = elements(shape) * scale.numerator
+        if np.any(scaled % scale.denominator):
+            raise rule_error("E201", f"upsample scale {self.scale}: ptflops counts input elements × scale^{dims}, "
+                                     "which is not a whole number here; give 'size' instead")
+        return scaled // scale.denominator
 
 
 @register

@@ -46,8 +46,8 @@ def checked_note(model: str) -> str:
     """Whether the tools themselves were run on this model's network (the oracle tests), or not."""
     if model in counting.VERIFIED_ON:
         return "every figure checked against the tools themselves on this network"
-    return (f"same rules as on {', '.join(counting.VERIFIED_ON)} (checked against the tools); here not checked, "
-            f"and a layer the reference code calls functionally without a call: key in the spec would differ")
+    return ("every rule checked against the tools layer by layer; this network itself not measured — a layer its "
+            "reference code calls other than its spec says (call:) would differ")
 
 
 def conventions_table(model: str, results: list[counting.Result]) -> Table:
@@ -79,19 +79,44 @@ def conventions_csv_rows(model: str, results: list[counting.Result]) -> list[lis
 CSV_HEADER = ["model", "convention", "ops", "params", "difference_to_macs", "terms"]
 
 
-def listing() -> str:
-    """archcalc conventions: one line each — what it counts, what it skips."""
+def listing(columns: int | None = None) -> str:
+    """archcalc conventions: one line each — what it counts, what it skips — wrapped at ``columns``
+    (None: one line each)."""
+    from .layout import wrap_line
+
     width = max(len(name) for name in counting.CONVENTIONS)
+    hanging = " " * (width + 10)
     lines = []
     for name, convention in counting.CONVENTIONS.items():
-        lines.append(f"{name:<{width}}  counts: {convention.counts}")
-        lines.append(f"{'':<{width}}  skips:  {convention.skips}")
+        lines += wrap_line(f"{name:<{width}}  counts: {convention.counts}", columns, hanging)
+        lines += wrap_line(f"{'':<{width}}  skips:  {convention.skips}", columns, hanging)
     return "\n".join(lines)
+
+
+#: Blocks named in the note on blocks that run in stretches; the rest are counted.
+STRETCHED_NAMED = 3
+
+
+def stretches_note(blocks) -> str | None:
+    """A sentence for blocks whose layers run in several stretches (other blocks' layers in between),
+    each shown as one row: None when every block runs in one piece."""
+    stretched = [b for b in blocks if b.stretches > 1]
+    if not stretched:
+        return None
+    names = ", ".join(b.name for b in stretched[:STRETCHED_NAMED])
+    if len(stretched) > STRETCHED_NAMED:
+        names += f" and {len(stretched) - STRETCHED_NAMED} more"
+    if len(stretched) == 1:
+        return (f"{names} runs in {stretched[0].stretches} stretches, other blocks' layers in between: its row "
+                f"sums all of its layers, stands where it starts and shows its last layer's output.")
+    return (f"{names} run in stretches, other blocks' layers in between: each row sums all of its block's layers, "
+            f"stands where the block starts and shows the block's last layer's output.")
 
 
 def blocks_table(title: str, blocks, fmt, index: int = 0) -> Table:
     """summary --depth N: one row per block with its subtotals."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
+                  caption=stretches_note(blocks), caption_justify="left")
     for column, justify in (("Block", "left"), ("Layers", "right"), ("Output", "left"), ("Params", "right"),
                             ("MACs", "right"), ("Activations", "right")):
         table.add_column(column, justify=justify, no_wrap=True)
@@ -108,7 +133,8 @@ def blocks_markdown(blocks, index: int = 0) -> str:
         shape = "×".join(str(int(d[index])) for d in b.output_shape)
         out.append(f"| {b.name} | {b.layers} | {shape} | {int(b.params[index]):,} | {int(b.macs[index]):,} | "
                    f"{int(b.activations[index]):,} |")
-    return "\n".join(out)
+    note = stretches_note(blocks)
+    return "\n".join(out + ([f"\n{note}"] if note else []))
 
 
 def blocks_records(blocks, index: int = 0) -> list[dict]:
@@ -194,15 +220,17 @@ def depth_report(spec, analysis, totals, fmt, depth: int):
 
 
 def extra_totals(analysis, results_per_config: list):
-    """Below the summary: totals by operator kind, and the chosen convention's figure with its terms."""
-    from rich.table import Table as Grid
-
+    """Below the summary: totals by operator kind, and the chosen convention's figure with its terms
+    (a :class:`~archcalc.render.layout.Grid`, lined up with the totals by ``summary_table``)."""
     from ..blocks import by_operator
+    from .layout import Grid
 
-    grid = Grid.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+    grid = Grid()
     for index, results in enumerate(results_per_config):
+        if len(results_per_config) > 1:     # one set of lines per input size and batch: say which
+            config = analysis.configs[index]
+            grid.add_row("For", f"input {'×'.join(str(int(d)) for d in config.input_shape)}, "
+                                f"batch {int(config.batch)}")
         grid.add_row("By operator", by_operator_text(by_operator(analysis, index)))
         for result in results:
             for title, text in convention_lines(result):

@@ -8,6 +8,7 @@ import re
 from ..errors import ArchcalcError, did_you_mean
 from ..layers import ALIASES, REGISTRY, lookup
 from ..layers.base import REQUIRED
+from .layout import wrap_line, wrap_lines
 
 
 def plain(text: str) -> str:
@@ -32,7 +33,9 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def layer_help(name: str | None = None) -> str:
+def layer_help(name: str | None = None, width: int | None = None) -> str:
+    """The registry (``name`` None) or one layer type's documentation, wrapped at ``width`` (None:
+    lines as written)."""
     if name is None:
         lines = ["Layer types (archcalc layers NAME for details):", ""]
         by_family: dict[str, list] = {}
@@ -44,24 +47,24 @@ def layer_help(name: str | None = None) -> str:
                 summary = plain(inspect.getdoc(cls).splitlines()[0]) if cls.__doc__ else ""
                 names = (*cls.aliases, *cls.rank_aliases)
                 aliases = f" (also: {', '.join(names)})" if names else ""
-                lines.append(f"  {cls.type_name:<16} {summary}{aliases}")
+                lines += wrap_line(f"  {cls.type_name:<16} {summary}{aliases}", width, " " * 19)
             lines.append("")
         joins = "/".join(name for name, cls in REGISTRY.items() if cls.joins)
-        lines.append(f"Every layer also takes: name, repeat, index, from, if, output. "
-                     f"{joins} also take a list of branches.")
+        lines += wrap_line(f"Every layer also takes: name, repeat, index, from, if, output. "
+                           f"{joins} also take a list of branches.", width)
         return "\n".join(lines)
     cls = lookup(name)
     if cls is None:
         raise ArchcalcError("E201", f"unknown layer type '{name}'{did_you_mean(name, list(REGISTRY) + list(ALIASES))}")
     names = (*cls.aliases, *cls.rank_aliases)
     lines = [f"{cls.type_name}" + (f" (also: {', '.join(names)})" if names else ""), "",
-             plain(inspect.getdoc(cls) or ""), "", "Keys:"]
+             wrap_lines(plain(inspect.getdoc(cls) or ""), width), "", "Keys:"]
     if not cls.keys:
         lines.append("  (none)")
     for key, spec in cls.keys.items():
         default = "required" if spec.default is REQUIRED else f"default {yaml_value(spec.default)}"
         kind = plain((spec.kind.__doc__ or "").strip())
-        lines.append(f"  {key:<18} {plain(spec.doc)} — {kind}; {default}")
+        lines += wrap_line(f"  {key:<18} {plain(spec.doc)} — {kind}; {default}", width, " " * 21)
     lines.append(f"\nOutput memory: {cls.storage}")
     return "\n".join(lines)
 

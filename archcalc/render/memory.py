@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from rich import box
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
-
 from .. import memory as inference
 from ..devices import FRAMEWORK_ALLOWANCE
+from .layout import FitColumn, FittedTable, Grid, Report, Styled, dropped_note
 
 
 def _show_shape(shape, index):
@@ -47,20 +43,24 @@ def fit_for(training, memory: int, device: str | None, allowance: int) -> dict:
     return {"device": device, "memory": memory, "usable": usable, "max_batch": training.max_batch(usable)}
 
 
-def report(spec, analysis, training, fmt, index: int = 0, fit: dict | None = None) -> Group:
-    """Per-layer saved bytes, then the step's totals and, with a device, the batch that fits."""
+def report(spec, analysis, training, fmt, index: int = 0, fit: dict | None = None,
+           width: int | None = None) -> Report:
+    """Per-layer saved bytes, then the step's totals and, with a device, the batch that fits;
+    fitted to ``width`` columns like the summary (None: everything)."""
     item = record(spec, analysis, training, index, fit)
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
-                  title=f"{spec.title or spec.name}: training memory, input {'×'.join(map(str, item['input']))}, "
-                        f"batch {item['batch']}, {item['precision']}, {item['optimizer']}", title_justify="left")
-    for column, justify in (("Layer", "left"), ("Type", "left"), ("Saved", "right"), ("Keeps", "left")):
-        table.add_column(column, justify=justify, no_wrap=column != "Keeps")
-    for layer in item["per_layer"]:
-        if not layer["keeps"]:
-            continue
-        keeps = ", ".join(layer["keeps"]) + (" (in place)" if layer["in_place"] else "")
-        table.add_row(layer["name"], layer["type"], fmt.bytes(layer["saved"]) if layer["saved"] else "shared", keeps)
-    lines = [
+    layers = [layer for layer in item["per_layer"] if layer["keeps"]]
+    columns = [
+        FitColumn("Layer", [layer["name"] for layer in layers], 1, wraps=True),
+        FitColumn("Type", [layer["type"] for layer in layers], 8, style="cyan"),
+        FitColumn("Saved", [fmt.bytes(layer["saved"]) if layer["saved"] else "shared" for layer in layers], 1,
+                  justify="right"),
+        FitColumn("Keeps", [", ".join(layer["keeps"]) + (" (in place)" if layer["in_place"] else "")
+                            for layer in layers], 2, wraps=True),
+    ]
+    title = (f"{spec.title or spec.name}: training memory, input {'×'.join(map(str, item['input']))}, "
+             f"batch {item['batch']}, {item['precision']}, {item['optimizer']}")
+    table = FittedTable(columns, width, title=title)
+    totals = Grid([
         ("Weights (fp32, with buffers)", item["weights"]),
         ("Gradients (fp32)", item["gradients"]),
         (f"Optimizer state ({item['optimizer']})", item["optimizer_state"]),
@@ -70,21 +70,17 @@ def report(spec, analysis, training, fmt, index: int = 0, fit: dict | None = Non
         ("Total: weights + state + input + peak", item["total"]),
         ("Inference peak (freed after last reader)", item["inference_peak"]),
         ("Inference peak (PyTorch eager lifetimes)", item["eager_inference_peak"]),
-    ]
-    totals = Table.grid(padding=(0, 2))
-    totals.add_column()
-    totals.add_column(justify="right")
-    for label, value in lines:
-        totals.add_row(label, fmt.bytes(value))
-    parts = [table, totals]
+    ], justify="right", label_style=None)
+    totals.rows = [(label, fmt.bytes(value)) for label, value in totals.rows]
+    parts = [table, dropped_note(table.dropped, width), totals]
     if fit is not None:
-        name = fit["device"] or "the given memory"
-        best = item["fit"]["max_batch"]
-        parts.append(Text(f"\nLargest batch on {name} ({fmt.bytes(fit['memory'])}, "
-                          f"{fmt.bytes(fit['memory'] - fit['usable'])} set aside for the framework): {best:,}"))
-    parts.append(Text("\nPyTorch eager, CPU kernels' saved tensors (docs/memory.md); the peak includes parameter "
-                      "gradients as backward allocates them.", style="dim"))
-    return Group(*parts)
+        set_aside = fit["memory"] - fit["usable"]
+        where = (f"on {fit['device']} ({fmt.bytes(fit['memory'])}, {fmt.bytes(set_aside)} set aside for the "
+                 f"framework)" if fit["device"] else f"in {fmt.bytes(fit['memory'])} (nothing set aside)")
+        parts.append(Styled(f"\nLargest batch {where}: {item['fit']['max_batch']:,}"))
+    parts.append(Styled("\nPyTorch eager, CPU kernels' saved tensors (docs/memory.md); the peak includes parameter "
+                        "gradients as backward allocates them.", "dim"))
+    return Report(parts)
 
 
 __all__ = ["record", "report", "fit_for", "FRAMEWORK_ALLOWANCE"]

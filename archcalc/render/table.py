@@ -14,7 +14,7 @@ from ..units import exact as exact_int
 from ..units import human
 from . import data
 from .columns import COLUMNS_BY_KEY, PER_CONFIG_KEYS, TABLE_KEYS, Formatter, shape_text
-from .layout import FitColumn, FittedTable, Grid, Report, Styled, dropped_note, terminal_width
+from .layout import FitColumn, FittedTable, Grid, Report, Styled, align_labels, dropped_note, terminal_width
 
 #: Wide enough that a pipe never wraps or cuts a line.
 PIPE_WIDTH = 100_000
@@ -35,8 +35,9 @@ def make_console(file=None, stderr: bool = False):
 
 
 def show(report: Report, stream=None) -> None:
-    """Print a report: with rich on a terminal, never narrower than its tables need (the terminal
-    wraps a line rather than rich cutting a cell); as plain text anywhere else."""
+    """Print a report: with rich on a terminal, a table never narrower than it needs (the terminal
+    wraps a line rather than rich cutting a cell) and the prose at the terminal's width; as plain
+    text anywhere else."""
     import sys
 
     stream = stream or sys.stdout
@@ -44,9 +45,7 @@ def show(report: Report, stream=None) -> None:
     if not stream.isatty():
         stream.write(report.plain(width))
         return
-    console = make_console(stream)
-    console.width = max(console.width, report.needed_width)
-    console.print(report.to_rich())
+    report.print(make_console(stream), width)
 
 
 def fit_width(stream=None) -> int | None:
@@ -61,10 +60,11 @@ def _hidden(row) -> bool:
 
 
 def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: bool = False,
-                  weights_only: bool = False) -> Report:
+                  weights_only: bool = False, extra: Grid | None = None) -> Report:
     """The per-layer table for a :class:`~archcalc.pipeline.ModelAnalysis`, fitted to ``width``
     columns (None: everything). ``weights_only`` shows weights without biases in place of
-    parameters, as the lecture tables count them."""
+    parameters, as the lecture tables count them. ``extra`` (more totals: operator kinds, a
+    counting convention) follows the totals, its values lined up with theirs."""
     analysis, totals = result.analysis, result.totals
     configs = analysis.configs
     multi = len(configs) > 1
@@ -82,13 +82,14 @@ def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: 
             continue
         for index in range(len(configs) if per_config else 1):
             title = spec.title + (f"\n{configs[index].label}" if multi and per_config else "")
+            short_title = spec.title + (f"\n{_short_label(configs[index])}" if multi and per_config else "")
             footer = "Total" if key == "name" else fmt.count(totals[key][index]) if key in (
                 count_key, "macs", "activations") else ""
             column = FitColumn(title, [spec.cell(r, index, fmt) for r in rows], spec.priority + index / 100,
                                justify="right" if spec.numeric else "left", footer=footer,
                                style={"type": "cyan", "kernel": "dim", "input_shape": "dim"}.get(key),
                                short=[spec.cell(r, index, fmt, True) for r in rows] if spec.shape else None,
-                               wraps=key == "name")
+                               wraps=key == "name", short_title=short_title)
             columns.append(column)
     setting = (f"input {shape_text(configs[0].input_shape)}, batch {configs[0].batch}, " if not multi else "") \
         + analysis.dtype
@@ -100,7 +101,15 @@ def summary_table(result, fmt: Formatter, width: int | None = None, all_layers: 
                           f"{'are' if hidden > 1 else 'is'} hidden (--all-layers).", "dim"))
     for index in range(len(configs)):
         parts += _totals_block(result, fmt, index, multi)
+    parts.append(extra)
+    align_labels(parts)
     return Report(parts)
+
+
+def _short_label(config) -> str:
+    """A configuration's label with its shape abbreviated: '3×224²', '3×224² ×8'."""
+    shape = shape_text(config.input_shape, True)
+    return shape if config.batch == 1 else f"{shape} ×{config.batch}"
 
 
 def _totals_block(result, fmt, index, multi) -> list:
