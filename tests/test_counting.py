@@ -155,10 +155,11 @@ def test_every_shipped_spec_has_a_rule_in_every_convention():
             macs = int(found["macs"][0])
             if convention.name == "torchvision":
                 assert result.ops == macs, name
-            elif convention.name == "torchinfo":
-                # it counts an nn.Linear's parameters once per image, however many positions it runs at
-                linear_free = not any(getattr(row.layer, "channels_last_linear", False) for row in analysis.rows[1:])
-                assert result.ops >= macs or not linear_free, name
+            elif convention.name == "torchinfo" and any(getattr(row.layer, "channels_last_linear", False)
+                                                        for row in analysis.rows[1:]):
+                pass   # it counts an nn.Linear's parameters once per image, however many positions it runs at
+            elif convention.name == "ptflops-pytorch" and any(row.node.call == "subclass" for row in analysis.rows[1:]):
+                pass   # it does not see a convolution whose module subclasses nn.Conv3d (the video ResNets)
             elif convention.has_ops:
                 assert result.ops >= macs, (name, convention.name)   # every tool counts conv and fc MACs
             else:
