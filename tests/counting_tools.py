@@ -21,6 +21,9 @@ TOOLS = {"torchinfo": "torchinfo", "fvcore": "fvcore.nn", "ptflops": "ptflops", 
 
 
 def _tool(module: str):
+    from tests.torchvision_models import import_if_installed
+
+    import_if_installed()   # a tool that imports torchvision itself would fail on its compiled operators
     try:
         return importlib.import_module(module)
     except ImportError as error:

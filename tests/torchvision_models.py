@@ -18,10 +18,11 @@ import pytest
 TORCHVISION_VERSION = "0.28.0"
 
 
-def load():
-    """torchvision.models, or a skip naming why (torchvision not installed)."""
+def import_if_installed():
+    """Import torchvision (if installed) with its operator registrations skipped, before anything else
+    imports it: ptflops tries ``import torchvision.ops`` and expects an ImportError at worst."""
     if importlib.util.find_spec("torchvision") is None:
-        pytest.skip(f"torchvision is not installed (pip install --no-deps torchvision=={TORCHVISION_VERSION})")
+        return None
     import torch
 
     with mock.patch.object(torch.library, "register_fake", lambda *args, **kwargs: (lambda function: function)):
@@ -29,6 +30,14 @@ def load():
         import torchvision.models.segmentation
         import torchvision.models.video
     return torchvision.models
+
+
+def load():
+    """torchvision.models, or a skip naming why (torchvision not installed)."""
+    models = import_if_installed()
+    if models is None:
+        pytest.skip(f"torchvision is not installed (pip install --no-deps torchvision=={TORCHVISION_VERSION})")
+    return models
 
 
 def build(models, name: str, **kwargs):
