@@ -25,16 +25,6 @@ pytestmark = pytest.mark.slow           # 78 models, five tools each
 from tests import torchvision_models  # noqa: E402
 from tests.counting_tools import TOOLS, measure  # noqa: E402
 
-#: torchvision builder → the shipped spec that follows it (where the names differ)
-SPEC_OF = {"alexnet": "alexnet_torchvision", "googlenet": "googlenet_torchvision",
-           **{f"vgg{depth}": f"vgg{depth}_torchvision" for depth in (11, 13, 16, 19)}}
-#: builder keyword arguments: no pretrained backbone; GoogLeNet as its weights ship (aux heads deleted);
-#: Inception v3 keeps AuxLogits (as its num_params does; train-only, it does not run in eval mode);
-#: segmentation models with the aux head their weights ship with (it runs at inference too)
-BUILD_ARGS = {"googlenet": {"aux_logits": False, "init_weights": False},
-              "inception_v3": {"aux_logits": True, "init_weights": False}}
-#: spec overrides matching those builds
-SPEC_ARGS = {"googlenet": {"aux": False}}
 #: input shapes other than the small default
 NATIVE = {"resnet50", "vgg16_bn", "mobilenet_v2", "googlenet", "densenet121", "shufflenet_v2_x1_0", "convnext_tiny"}
 SMALL = {3: (3, 64, 64), 4: (3, 8, 64, 64)}   # by the rank of the native input
@@ -45,18 +35,13 @@ INPUT = {"inception_v3": (3, 299, 299),   # AuxLogits (5×5 pool, stride 3, then
 def _cases():
     cases = {}
     for name, reference in TORCHVISION.items():
-        spec = SPEC_OF.get(name, name)
         shape = reference["input"] if name in NATIVE else INPUT.get(name, SMALL[len(reference["input"])])
-        build = dict(BUILD_ARGS.get(name, {}))
-        segmentation = name.startswith(("fcn_", "deeplabv3_", "lraspp_"))
-        if segmentation:
-            build.update(weights_backbone=None, aux_loss=reference["includes_aux"] or None)
-        cases[spec] = (name, build, SPEC_ARGS.get(name), tuple(shape))
+        cases[torchvision_models.spec_of(name)] = (name, torchvision_models.build_args(name, reference),
+                                                   torchvision_models.SPEC_VARIABLES.get(name), tuple(shape))
     return cases
 
 
 CASES = _cases()
-_MODELS: dict = {}
 
 
 @pytest.fixture(scope="module", params=[*CASES, "resnet50@batch2"])

@@ -162,30 +162,17 @@ def test_saved_activations_exact_for_resampling_and_other_ranks(text):
     assert int(ours.saved_activations[0]) == measure_saved(network, shape, 2, "cpu")
 
 
-#: torchvision builder → the shipped spec that follows it, and the builder arguments (GoogLeNet as its
-#: weights ship, without aux heads; Inception v3 with its AuxLogits, which runs in training; the
-#: segmentation models with the aux heads their weights ship with)
-TORCHVISION_BUILDS = {
-    name: (("alexnet_torchvision" if name == "alexnet" else "googlenet_torchvision" if name == "googlenet"
-            else f"{name}_torchvision" if name in ("vgg11", "vgg13", "vgg16", "vgg19") else name),
-           {"googlenet": {"aux_logits": False, "init_weights": False},
-            "inception_v3": {"aux_logits": True, "init_weights": False}}.get(name, {})
-           | ({"weights_backbone": None, "aux_loss": reference["includes_aux"] or None}
-              if name.startswith(("fcn_", "deeplabv3_", "lraspp_")) else {}))
-    for name, reference in TORCHVISION.items()}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(TORCHVISION_BUILDS))
+@pytest.mark.parametrize("name", list(TORCHVISION))
 def test_saved_activations_exact_on_torchvisions_own_models(name):
     """What autograd keeps in a training step of torchvision's model (its in-place ReLUs, stochastic depth
     noise, functional calls as it writes them), at the native input and batch 2, equals archcalc's count."""
     from archcalc.zoo import resolve
     from tests import torchvision_models
 
-    spec_name, build_args = TORCHVISION_BUILDS[name]
+    build_args = torchvision_models.build_args(name, TORCHVISION[name])
     network = torchvision_models.build(torchvision_models.load(), name, **build_args)
-    spec = resolve(spec_name, {"aux": False} if name == "googlenet" else None)
+    spec = resolve(torchvision_models.spec_of(name), torchvision_models.SPEC_VARIABLES.get(name))
     shape = spec.input_shape()
     analysis = analyze(spec.graph(), [Config(tuple(shape), 2)], mode="train")
     assert int(training_memory(analysis).saved_activations[0]) == measure_saved(network, shape, 2)

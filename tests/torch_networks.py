@@ -408,14 +408,19 @@ class CountingNetwork(GraphNetwork):
     as :class:`GraphNetwork` runs them."""
 
     def call(self, node) -> str:
+        """How the spec says the layer is called (its op's usual call unless ``call:`` says otherwise);
+        worked out once per node, since forward asks on every run."""
         from archcalc.counting import call_of
 
-        def as_arrays(shape):
-            return tuple(np.array([d], np.int64) for d in shape)
+        calls = self.__dict__.setdefault("_calls", {})
+        if node.index not in calls:
+            def as_arrays(shape):
+                return tuple(np.array([d], np.int64) for d in shape)
 
-        facts = node.layer.counted([as_arrays(s) for s in self.shapes[node.index]],
-                                   as_arrays(self.output_shapes[node.index]))
-        return call_of(node, facts.op)
+            facts = node.layer.counted([as_arrays(s) for s in self.shapes[node.index]],
+                                       as_arrays(self.output_shapes[node.index]))
+            calls[node.index] = call_of(node, facts.op)
+        return calls[node.index]
 
     def in_place_allowed(self, node, x) -> bool:
         return False     # what a tool counts does not depend on it

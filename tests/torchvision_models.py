@@ -17,6 +17,30 @@ import pytest
 #: The version the CI installs (`pip install --no-deps torchvision==…`, see .ci/run).
 TORCHVISION_VERSION = "0.28.0"
 
+#: torchvision builder → the shipped spec that follows it, where the names differ (the lecture's AlexNet
+#: and the paper's GoogLeNet and VGG keep the plain names)
+SPEC_OF = {"alexnet": "alexnet_torchvision", "googlenet": "googlenet_torchvision",
+           **{f"vgg{depth}": f"vgg{depth}_torchvision" for depth in (11, 13, 16, 19)}}
+#: spec variables matching :func:`build_args` (GoogLeNet as its weights ship, without aux heads)
+SPEC_VARIABLES = {"googlenet": {"aux": False}}
+
+
+def spec_of(name: str) -> str:
+    return SPEC_OF.get(name, name)
+
+
+def build_args(name: str, reference: dict) -> dict:
+    """Builder arguments for the network the spec describes: no pretrained backbone; GoogLeNet as its
+    weights ship (aux heads deleted); Inception v3 with AuxLogits (as its num_params counts; train-only);
+    the segmentation models with the aux head their weights ship with (it runs at inference too)."""
+    if name == "googlenet":
+        return {"aux_logits": False, "init_weights": False}
+    if name == "inception_v3":
+        return {"aux_logits": True, "init_weights": False}
+    if name.startswith(("fcn_", "deeplabv3_", "lraspp_")):
+        return {"weights_backbone": None, "aux_loss": reference["includes_aux"] or None}
+    return {}
+
 
 def import_if_installed():
     """Import torchvision (if installed) with its operator registrations skipped, before anything else

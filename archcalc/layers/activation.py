@@ -16,7 +16,8 @@ from .. import kernels
 from ..backward import SAVED_OUTPUT, own, saved_input
 from ..counting import counted
 from ..conventions import IN_PLACE
-from .base import Key, Layer, ParamCounts, choice, elements, number, positive_int, product, register, rule_error
+from .base import (NO_ARITHMETIC, Key, Layer, ParamCounts, choice, elements, number, positive_int, product,
+                   register, rule_error)
 from .runtime import uniform
 
 
@@ -27,7 +28,7 @@ ELEMENTWISE = {"elementwise": "element-wise functions (activations, layer scale,
 class _Activation(Layer):
     family = "activation"
     storage = IN_PLACE
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     other_op_labels = ELEMENTWISE
     keys = {}
 
@@ -150,7 +151,7 @@ class Softmax(Layer):
 
     type_name = "softmax"
     family = "activation"
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     other_op_labels = ELEMENTWISE
     keys = {}
 

@@ -23,6 +23,8 @@ from ..errors import ArchcalcError
 Shape = tuple  # of int64 arrays, one entry per configuration: (C, H, W) or (F,)
 
 REQUIRED = object()
+#: ``free_of`` of a layer type without parameters or multiply-adds (activations, pools, views, …).
+NO_ARITHMETIC = frozenset({"params", "macs"})
 
 
 # ---- value kinds: each turns a YAML value into a checked Python value or raises ValueError ----

@@ -7,8 +7,8 @@ import numpy as np
 from .. import kernels
 from ..backward import own, saved_input
 from ..counting import counted
-from .base import (Key, Layer, ParamCounts, boolean, elements, number, positive_int, product, register, rule_error,
-                   show_shape)
+from .base import (NO_ARITHMETIC, Key, Layer, ParamCounts, boolean, elements, number, positive_int, product,
+                   register, rule_error, show_shape)
 from .runtime import uniform
 
 
@@ -91,7 +91,7 @@ class LocalResponseNorm(Layer):
     type_name = "lrn"
     aliases = ("norm", "local_response_norm")
     family = "norm"
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     other_op_labels = NORMALIZATION
     keys = {
         "size": Key(positive_int, 5, "channels in the normalisation window"),

@@ -8,8 +8,8 @@ import numpy as np
 from .. import kernels
 from ..backward import own, saved_input, window_input
 from ..counting import counted
-from .base import (GLOBAL, Key, Layer, Window, boolean, elements, expect_feature_map, optional, padding, product, register,
-                   rule_error, sizes, ROUNDING)
+from .base import (NO_ARITHMETIC, GLOBAL, Key, Layer, Window, boolean, elements, expect_feature_map, optional,
+                   padding, product, register, rule_error, sizes, ROUNDING)
 from .runtime import concrete_padding
 from .window import (AXIS_NAMES, describe_extent, describe_window, effective_kernel, leading_padding, padding_pairs,
                      per_axis, resolve_padding, sliding_output)
@@ -30,7 +30,7 @@ def window_keys(padding_doc: str, **extra: Key) -> dict:
 
 class _WindowPool(Layer):
     family = "pool"
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     other_op_labels = WINDOW_READS
     dilation = 1
 
@@ -154,7 +154,7 @@ class AvgPool(_WindowPool):
 
 class _GlobalPool(Layer):
     family = "pool"
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     other_op_labels = WINDOW_READS
     keys = {}
 
@@ -228,7 +228,7 @@ class AdaptiveAvgPool(Layer):
     type_name = "adaptive_avgpool"
     rank_aliases = {"adaptive_avgpool1d": (1,), "adaptive_avgpool2d": (2,), "adaptive_avgpool3d": (3,)}
     family = "pool"
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     other_op_labels = WINDOW_READS
     keys = {"size": Key(sizes, doc="output size (one integer for every spatial axis, or one per axis)")}
 

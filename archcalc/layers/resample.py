@@ -11,11 +11,11 @@ from .. import kernels
 from ..counting import counted
 from ..conventions import VIEW
 from ..ratio import Ratio
-from .base import (Key, Layer, Window, _show, boolean, choice, elements, expect_feature_map, json_schema,
-                   layer_name, number, optional, positive_int, product, register, rule_error, show_shape, sizes)
+from .base import (NO_ARITHMETIC, Key, Layer, Window, _show, boolean, choice, elements, expect_feature_map,
+                   json_schema, layer_name, number, optional, positive_int, product, register, rule_error,
+                   show_shape, sizes)
 from .window import AXIS_NAMES, describe_extent, per_axis
 
-NO_ARITHMETIC = frozenset({"params", "macs"})
 #: Interpolation modes by the number of spatial axes they work on (None: any).
 MODES = {"nearest": None, "linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 

@@ -9,7 +9,7 @@ import numpy as np
 from ..backward import own
 from ..conventions import VIEW
 from ..counting import counted
-from .base import Key, Layer, expect_feature_map, non_negative_int, one_or_two, probability, register
+from .base import NO_ARITHMETIC, Key, Layer, expect_feature_map, non_negative_int, one_or_two, probability, register
 
 
 channel_padding = one_or_two(non_negative_int, "before, after")
@@ -26,7 +26,7 @@ class ChannelPad(Layer):
 
     type_name = "channel_pad"
     family = "shape"
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     keys = {"padding": Key(channel_padding, doc="zero channels added: [before, after], or one integer for both")}
 
     def output_shape(self, inputs):
@@ -67,7 +67,7 @@ class StochasticDepth(Layer):
     aliases = ("drop_path",)
     family = "shape"
     drops_branch = True
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     storage = VIEW
     keys = {"p": Key(probability, doc="probability that the branch is dropped while training (1 − survival)")}
 

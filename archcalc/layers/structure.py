@@ -8,12 +8,11 @@ from .. import kernels
 from ..backward import own, saved_input
 from ..counting import counted
 from ..conventions import VIEW
-from .base import (Key, Layer, Window, _show, elements, expect_feature_map, padding, positive_int, probability,
-                   product, register, rule_error, show_shape)
+from .base import (NO_ARITHMETIC, Key, Layer, Window, _show, elements, expect_feature_map, padding,
+                   positive_int, probability, product, register, rule_error, show_shape)
 from .window import AXIS_NAMES, padding_pairs
 
 #: Shape-only layers: no parameters and no multiply-adds.
-NO_ARITHMETIC = frozenset({"params", "macs"})
 
 
 @register

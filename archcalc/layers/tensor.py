@@ -21,8 +21,8 @@ from ..conventions import VIEW
 from .activation import ELEMENTWISE
 from .norm import LayerNorm
 from .pool import WINDOW_READS
-from .base import (Key, Layer, ParamCounts, _show, boolean, choice, elements, optional, positive_int, product,
-                   register, rule_error, show_shape)
+from .base import (NO_ARITHMETIC, Key, Layer, ParamCounts, _show, boolean, choice, elements, optional,
+                   positive_int, product, register, rule_error, show_shape)
 from .runtime import FLOAT, uniform, weights
 
 
@@ -60,7 +60,7 @@ class Permute(Layer):
     type_name = "permute"
     aliases = ("transpose",)
     family = "shape"
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     keys = {"dims": Key(axis_list, doc="the input axes in their new order (0 = the first axis after the batch)")}
 
     def output_shape(self, inputs):
@@ -99,7 +99,7 @@ class Reshape(Layer):
     aliases = ("view",)
     family = "shape"
     storage = VIEW
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     keys = {"shape": Key(axis_list, doc="the new per-sample shape; one entry may be -1")}
 
     def output_shape(self, inputs):
@@ -358,7 +358,7 @@ class Reduce(Layer):
     type_name = "reduce"
     family = "pool"
     other_op_labels = WINDOW_READS
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     other_op_labels = WINDOW_READS
     keys = {
         "op": Key(choice("mean", "max", "min", "sum"), doc="the reduction"),
@@ -410,7 +410,7 @@ class Opaque(Layer):
     type_name = "opaque"
     family = "other"
     arity = (1, None)
-    free_of = frozenset({"params", "macs"})
+    free_of = NO_ARITHMETIC
     keys = {
         "op": Key(text, doc="what the operation is (an ONNX op type)"),
         "shape": Key(axis_list, doc="its per-sample output shape"),
