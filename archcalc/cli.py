@@ -271,7 +271,7 @@ def compare(models, batch, dtype, fmt, conventions, mode, depth, exact, binary):
         show(compare_table(results, formatter, fit_width()))
         for r, found in zip(results, tools):
             if found:
-                counted.print_rich(counted.conventions_table(r.spec.name, found))
+                counted.print_rich(counted.conventions_table(r.spec.name, found, fit_width()))
             if depth:
                 counted.print_rich(counted.depth_report(r.spec, r.analysis, r.totals, formatter, depth))
 

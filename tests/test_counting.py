@@ -397,3 +397,14 @@ def test_several_inputs_say_which_size_each_breakdown_is_for():
     for_lines = [line for line in output.splitlines() if line.startswith("For ")]
     assert [line.split(None, 1)[1] for line in for_lines] == ["input 3×224×224, batch 2", "input 3×160×160, batch 2"]
     assert output.count("By operator") == 2 and output.count("total()") == 2
+
+
+def test_narrow_terminal_keeps_every_tools_terms_below_the_table():
+    result = CliRunner().invoke(main, ["compare", "resnet50", "--conventions", "all"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for tool, figure in (("torchvision", "_ops"), ("fvcore", "total()"), ("thop", "MACs")):
+        assert any(line.startswith(f"{tool} ") and f"{figure} = conv MACs 4,087,136,256" in line for line in lines)
+    wide = CliRunner().invoke(main, ["compare", "resnet50", "--conventions", "all"], env={"COLUMNS": "250"})
+    assert any("Terms" in line for line in wide.output.splitlines()[:40])

@@ -50,17 +50,35 @@ def checked_note(model: str) -> str:
             "reference code calls other than its spec says (call:) would differ")
 
 
-def conventions_table(model: str, results: list[counting.Result]) -> Table:
-    """compare --conventions: one row per tool — figure, its terms, the difference to plain MACs."""
+#: The narrowest the Terms column of ``compare --conventions`` may be before the terms move below the table.
+MIN_TERMS_WIDTH = 30
+
+
+def conventions_table(model: str, results: list[counting.Result], width: int | None = None):
+    """compare --conventions: one row per tool — figure, its terms, the difference to plain MACs.
+    Where ``width`` leaves the Terms column too little room, the terms follow the table, one
+    wrapped line per tool, instead of being squeezed out of it."""
+    from rich.console import Group
+
+    from .layout import Grid
+
+    rows = [(result.convention.name, result.convention.figure, _exact(result.ops), difference(result),
+             f"{result.params:,}") for result in results]
+    headings = ("Convention", "Figure", "Value", "vs MACs", "Params")
+    fixed = sum(max(len(cell) for cell in column) for column in zip(headings, *rows)) + 2 * len(headings)
+    terms_inside = width is None or width - fixed >= MIN_TERMS_WIDTH
     table = Table(title=f"[bold]{model}[/bold] — every tool's figure from the same graph", box=box.SIMPLE_HEAD,
                   header_style="bold", pad_edge=False, caption=checked_note(model), caption_justify="left")
-    for column, justify in (("Convention", "left"), ("Figure", "left"), ("Value", "right"),
-                            ("vs MACs", "right"), ("Params", "right"), ("Terms", "left")):
-        table.add_column(column, justify=justify, no_wrap=column != "Terms")
-    for result in results:
-        table.add_row(result.convention.name, result.convention.figure, _exact(result.ops), difference(result),
-                      f"{result.params:,}", terms_text(result))
-    return table
+    for column, justify in zip(headings + ("Terms",), ("left", "left", "right", "right", "right", "left")):
+        if column != "Terms" or terms_inside:
+            table.add_column(column, justify=justify, no_wrap=column != "Terms")
+    for row, result in zip(rows, results):
+        table.add_row(*row, *([terms_text(result)] if terms_inside else []))
+    if terms_inside:
+        return table
+    terms = Grid([(result.convention.name, f"{result.convention.figure} = {terms_text(result)}")
+                  for result in results if result.ops is not None])
+    return Group(table, "", terms)
 
 
 def conventions_markdown(model: str, results: list[counting.Result]) -> str:
